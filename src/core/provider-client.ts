@@ -1,0 +1,44 @@
+import type { ProviderName } from './provider-name.js';
+import type {
+  CompleteRequest,
+  CreateSessionRequest,
+  CreateSessionResponse,
+  PartReceipt,
+  UploadResult,
+} from './protocol.js';
+
+/** One open upload session as the engine holds it (the backend's answer plus where it lives). */
+export interface UploadSession extends CreateSessionResponse {
+  provider: ProviderName;
+}
+
+/** One part, ready to send: the engine slices, the hash pool checksums. */
+export interface PartPayload {
+  index: number;
+  /** Byte range [start, end) of the file. */
+  start: number;
+  end: number;
+  /** `file.slice(start, end)`: a reference, not a copy. */
+  body: Blob;
+  /** Value of the session's `partChecksum` kind for this part, when it has one. */
+  checksum?: string;
+}
+
+/** Called with bytes of this part the network has taken so far (XHR upload progress). */
+export type PartProgress = (loadedBytes: number) => void;
+
+/**
+ * What the engine needs from a provider. One small module per provider implements it;
+ * the engine never imports providers. Every failure is thrown as an UploadError whose
+ * `kind` the provider chose from its table of documented codes.
+ */
+export interface ProviderClient {
+  readonly name: ProviderName;
+  createSession(request: CreateSessionRequest, signal: AbortSignal): Promise<UploadSession>;
+  sendPart(session: UploadSession, part: PartPayload, onProgress: PartProgress, signal: AbortSignal): Promise<PartReceipt>;
+  /** Parts the provider holds, where it can list them; undefined where it cannot (Feishu). */
+  listParts?(session: UploadSession, signal: AbortSignal): Promise<PartReceipt[]>;
+  complete(session: UploadSession, request: CompleteRequest, signal: AbortSignal): Promise<UploadResult>;
+  /** Best effort: tell the backend to drop the session. Never throws. */
+  abort(session: UploadSession): Promise<void>;
+}
