@@ -1,6 +1,7 @@
 // Lint: type-aware rules plus the import floors of docs/ARCHITECTURE.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 /** Folders a floor may not import from, relative to src/. */
 const floors = {
@@ -40,5 +41,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['scripts/**', '*.mjs', '*.js', 'test/support/**', 'bench/**'], languageOptions: { globals: { ...globals.node } } },
   ...floorRules,
 );

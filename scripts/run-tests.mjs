@@ -24,7 +24,7 @@ function run({ cmd }) {
 
 /** Counts from node's test runner (tap or spec) or web-test-runner's summary. */
 function count(out) {
-  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const plain = out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
   const nodePass = [...plain.matchAll(/^(?:#|ℹ) pass (\d+)$/gm)].map((m) => Number(m[1]));
   const nodeFail = [...plain.matchAll(/^(?:#|ℹ) fail (\d+)$/gm)].map((m) => Number(m[1]));
   if (nodePass.length) return { passed: nodePass.at(-1), failed: nodeFail.at(-1) ?? 0 };
