@@ -1,0 +1,92 @@
+// Vite: the demo page's dev server (`npm start`, or `npx vite` beside `npm run emulator`
+// and `npm run server`) and `vite build`. The page learns where the backend and the
+// emulator are from /demo-config.json, which the plugin below serves.
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import {
+  DEFAULT_DEMO_CONFIG,
+  DEFAULT_DEMO_PORT,
+  DEFAULT_EMULATOR_PORT,
+  DEFAULT_SERVER_PORT,
+  DEMO_CONFIG_PATH,
+  EMULATOR_PROXY_PREFIX,
+  type DemoConfig,
+} from './demo/demo-config.js';
+
+/** What the dev server needs beyond the page's config. */
+export interface DemoServerOptions {
+  /** Port of the page; 0 = any free port. */
+  port: number;
+  host: string;
+  /** The page's configuration, served as JSON. */
+  demo: DemoConfig;
+}
+
+/** Serve the page's configuration as JSON (dev server and `vite preview`). */
+function demoConfigPlugin(demo: DemoConfig): Plugin {
+  const body = JSON.stringify(demo);
+  const serve = (req: { url?: string }, res: { setHeader(n: string, v: string): void; end(b: string): void }, next: () => void): void => {
+    if (req.url?.split('?')[0] !== DEMO_CONFIG_PATH) {
+      next();
+      return;
+    }
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('cache-control', 'no-store');
+    res.end(body);
+  };
+  return {
+    name: 'ccu-demo-config',
+    configureServer(server) {
+      server.middlewares.use(serve);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(serve);
+    },
+  };
+}
+
+/** Demo options from the environment `npm start` documents (PORT, SERVER_PORT, EMULATOR_PORT...). */
+export function demoServerOptionsFromEnv(env: NodeJS.ProcessEnv): DemoServerOptions {
+  const host = '127.0.0.1';
+  const serverPort = Number(env['SERVER_PORT'] ?? DEFAULT_SERVER_PORT);
+  const emulatorPort = Number(env['EMULATOR_PORT'] ?? DEFAULT_EMULATOR_PORT);
+  const emulatorUrl = `http://${host}:${String(emulatorPort)}`;
+  const target = env['EMULATOR_FEISHU_PARENTS']?.split(',')[0]?.trim();
+  return {
+    port: Number(env['PORT'] ?? DEFAULT_DEMO_PORT),
+    host,
+    demo: {
+      ...DEFAULT_DEMO_CONFIG,
+      endpoint: `http://${host}:${String(serverPort)}/`,
+      emulatorUrl,
+      target: target !== undefined && target !== '' ? target : DEFAULT_DEMO_CONFIG.target,
+      faultsUrl: `${EMULATOR_PROXY_PREFIX}/faults`,
+    },
+  };
+}
+
+/**
+ * The whole Vite config for given ports and URLs; `npm start` calls this with the ports it
+ * bound, the default export with the environment's.
+ */
+export function createDemoViteConfig(options: DemoServerOptions): UserConfig {
+  return {
+    root: import.meta.dirname,
+    // No .env loading or public dir magic: everything the page needs comes from the plugin.
+    envDir: false,
+    publicDir: false,
+    plugins: [demoConfigPlugin(options.demo)],
+    server: {
+      host: options.host,
+      port: options.port,
+      strictPort: true,
+      // The fault controls talk to the emulator's admin routes through the page's own origin.
+      proxy: { [EMULATOR_PROXY_PREFIX]: { target: options.demo.emulatorUrl, changeOrigin: true } },
+    },
+    preview: { host: options.host, port: options.port, strictPort: true },
+    worker: { format: 'es' },
+    build: { target: 'es2022', outDir: 'dist', sourcemap: true },
+  };
+}
+
+// Vite loads its config file through a default export; the one default export we keep.
+export default defineConfig(() => createDemoViteConfig(demoServerOptionsFromEnv(process.env)));
