@@ -1,0 +1,19 @@
+/**
+ * Node entry of the token-vending backend (package export `./server`): session protocol v1,
+ * docs/protocol.md.
+ */
+export {
+  createUploadHandler,
+  DEFAULT_TICKET_TTL_MS,
+  DOWNLOAD_TICKET_TTL_MS,
+  type AuthenticatedCaller,
+  type UploadHandlerOptions,
+} from './create-upload-handler.js';
+export { serverOptionsFromEnv, type ServerOptionsFromEnv } from './server-options-from-env.js';
+export { startUploadServer, type RunningUploadServer } from './start-upload-server.js';
+export { localOnlyAuthenticate } from './local-only-authenticate.js';
+export { HttpError } from './http-error.js';
+export { TicketSigner, type UploadTicket, type DownloadTicket } from './ticket-signer.js';
+export { FEISHU_UPLOAD_QPS, type FeishuServerConfig } from './providers/feishu-provider.js';
+export type { ServerProvidersConfig } from './providers/server-provider-registry.js';
+export type { ServerProvider } from './providers/server-provider.js';

@@ -1,0 +1,95 @@
+import { HttpError } from '../http-error.js';
+
+/**
+ * Refresh this long before the token's stated expiry, like the Go SDK
+ * (cloud-apis.md §1.10: "treats tokens as expired 3 minutes early").
+ */
+export const TOKEN_REFRESH_MARGIN_MS = 3 * 60 * 1000;
+
+/** Path of the self-built app token endpoint (cloud-apis.md §1.10). */
+const TENANT_TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
+
+/** Options of a token cache. */
+export interface FeishuTokenCacheOptions {
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/**
+ * The app's tenant_access_token, fetched on first use, cached, refreshed
+ * TOKEN_REFRESH_MARGIN_MS before it expires, and fetched single-flight: however many parts
+ * ask at once, one request goes to the token endpoint (the ali-oss refresh race,
+ * peers.md §2 item 21, is what this avoids).
+ *
+ * @example
+ * const tokens = new FeishuTokenCache({ baseUrl, appId, appSecret, fetch, now: Date.now });
+ * const token = await tokens.get();
+ * // after a 99991663 answer:
+ * tokens.invalidate(token);
+ */
+export class FeishuTokenCache {
+  #options: FeishuTokenCacheOptions;
+  #token: { value: string; refreshAt: number } | null = null;
+  #pending: Promise<string> | null = null;
+
+  constructor(options: FeishuTokenCacheOptions) {
+    this.#options = options;
+  }
+
+  /** A token valid for at least TOKEN_REFRESH_MARGIN_MS more (as the provider said). */
+  get(): Promise<string> {
+    if (this.#token !== null && this.#options.now() < this.#token.refreshAt) return Promise.resolve(this.#token.value);
+    this.#pending ??= this.#fetch().finally(() => {
+      this.#pending = null;
+    });
+    return this.#pending;
+  }
+
+  /**
+   * Forget `token` after the provider rejected it, so the next `get` fetches a new one.
+   * A token that was already replaced (another part saw the same error first) is ignored,
+   * so N failing parts cause one refresh, not N.
+   */
+  invalidate(token: string): void {
+    if (this.#token?.value === token) this.#token = null;
+  }
+
+  async #fetch(): Promise<string> {
+    const { baseUrl, appId, appSecret, fetch, now } = this.#options;
+    let response: Response;
+    try {
+      response = await fetch(new URL(TENANT_TOKEN_PATH, baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ app_id: appId, app_secret: appSecret }),
+      });
+    } catch (cause) {
+      throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach the provider to get its access token' }, { cause });
+    }
+    const body: unknown = await response.json().catch(() => null);
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const code = fields['code'];
+    if (typeof code === 'number' && code !== 0) {
+      // 10014 / 10015 / 99991543: the app id or secret is wrong: a deployment problem that
+      // retrying will not fix (cloud-apis.md §1.10). Never echo the provider's text here:
+      // it may quote what we sent.
+      throw new HttpError(502, {
+        code: 'server-error',
+        kind: 'fatal',
+        providerCode: String(code),
+        message: 'The provider refused the backend app credentials (check FEISHU_APP_ID / FEISHU_APP_SECRET)',
+      });
+    }
+    const value = fields['tenant_access_token'];
+    const expire = fields['expire'];
+    if (code !== 0 || typeof value !== 'string' || value === '' || typeof expire !== 'number' || !(expire > 0)) {
+      throw new HttpError(502, { code: 'bad-response', kind: 'retry', message: 'The provider sent an unreadable access-token response' });
+    }
+    // Fields sit at the top level, not under `data` (§1.10). `expire` is remaining seconds.
+    this.#token = { value, refreshAt: now() + expire * 1000 - TOKEN_REFRESH_MARGIN_MS };
+    return value;
+  }
+}

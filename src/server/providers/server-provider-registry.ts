@@ -1,0 +1,31 @@
+import type { ProviderName } from '../../core/index.js';
+import { FeishuProvider, type FeishuServerConfig } from './feishu-provider.js';
+import type { ServerProvider } from './server-provider.js';
+
+/** Provider configurations by provider name; only configured providers accept uploads. */
+export interface ServerProvidersConfig {
+  feishu?: FeishuServerConfig;
+  lark?: FeishuServerConfig;
+  // TODO(#3) pds, cos-legacy, s3: one sibling module each, registered below.
+}
+
+/** Shared dependencies every provider receives. */
+export interface ServerProviderContext {
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+/**
+ * The static registry: one instance per configured provider. Adding a provider means adding
+ * its module, its config field above and one line here; no other module changes.
+ *
+ * @example
+ * const providers = serverProviderRegistry({ feishu: { baseUrl, appId, appSecret } }, { fetch, now: Date.now });
+ * providers.get('feishu');
+ */
+export function serverProviderRegistry(config: ServerProvidersConfig, context: ServerProviderContext): ReadonlyMap<ProviderName, ServerProvider> {
+  const providers = new Map<ProviderName, ServerProvider>();
+  if (config.feishu) providers.set('feishu', new FeishuProvider('feishu', config.feishu, context));
+  if (config.lark) providers.set('lark', new FeishuProvider('lark', config.lark, context));
+  return providers;
+}
