@@ -21,9 +21,11 @@ export interface DemoServerOptions {
   demo: DemoConfig;
 }
 
-/** Serve the page's configuration as JSON (dev server and `vite preview`). */
+/**
+ * Serve the page's configuration as JSON (dev server and `vite preview`). Read per request:
+ * `npm start` fills in the backend URL after the page's port is bound.
+ */
 function demoConfigPlugin(demo: DemoConfig): Plugin {
-  const body = JSON.stringify(demo);
   const serve = (req: { url?: string }, res: { setHeader(n: string, v: string): void; end(b: string): void }, next: () => void): void => {
     if (req.url?.split('?')[0] !== DEMO_CONFIG_PATH) {
       next();
@@ -31,7 +33,7 @@ function demoConfigPlugin(demo: DemoConfig): Plugin {
     }
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('cache-control', 'no-store');
-    res.end(body);
+    res.end(JSON.stringify(demo));
   };
   return {
     name: 'ccu-demo-config',

@@ -36,8 +36,8 @@ export interface DemoConfig {
   emulatorDownloadTemplate: string;
 }
 
-/** Folder token the emulator creates when EMULATOR_FEISHU_PARENTS is not set. */
-export const DEFAULT_DEMO_FOLDER = 'fldcnDemoFolder';
+/** Folder token the emulator knows when EMULATOR_FEISHU_PARENTS is not set (docs/emulator.md defaults). */
+export const DEFAULT_DEMO_FOLDER = 'fldemulatorroot';
 
 /** What the page assumes when no dev server tells it otherwise (`npm run emulator` + `npm run server`). */
 export const DEFAULT_DEMO_CONFIG: DemoConfig = {

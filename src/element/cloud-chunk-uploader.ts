@@ -11,7 +11,7 @@ import { cloudChunkUploaderStyles } from './cloud-chunk-uploader.styles.js';
 import { formatBytes } from './format-bytes.js';
 import { i18n, resolveLocale, type Messages } from './i18n.js';
 import { UploadController, type ForwardedEventType, type UploadEventDetailMap } from './upload-controller.js';
-import { uploadMessage } from './upload-message.js';
+import { uploadMessage, uploadStatusText } from './upload-message.js';
 
 /** The tag the element is registered under. */
 export const CLOUD_CHUNK_UPLOADER_TAG = 'cloud-chunk-uploader';
@@ -208,19 +208,21 @@ export class CloudChunkUploader extends LitElement {
    * Queue files with the current provider, target and limits. Files that break a limit
    * are listed as failed with a reason and never reach the network. Unless
    * `manual-start` is set, uploading starts at once.
+   *
+   * @returns a snapshot of each file queued, in order (empty when none could be queued).
    */
-  addFiles(files: File[] | FileList): void {
+  addFiles(files: File[] | FileList): readonly UploadSnapshot[] {
     const list = Array.from(files);
-    if (list.length === 0) return;
+    if (list.length === 0) return [];
     if (!isProviderName(this.provider)) {
       // No provider to send them to: say so instead of sending them to the previous one.
       this.#announcement = this.#messages.unknownProvider(String(this.provider));
       this.requestUpdate();
-      return;
+      return [];
     }
     const engine = this.#uploads.engine;
     this.#syncEngine();
-    engine.add(list);
+    return engine.add(list);
   }
 
   /** Start queued uploads (needed with `manual-start`). */
@@ -336,7 +338,6 @@ export class CloudChunkUploader extends LitElement {
     const percent = upload.status === 'done' ? 100 : Math.min(99, Math.floor(upload.progress * 100));
     const problem = uploadMessage(upload, t, { maxFileSize: positive(this.maxFileSize), now });
     const moving = upload.status === 'uploading' && upload.speed > 0;
-    const state = upload.status === 'done' && upload.result?.rapid === true ? t.instant : t.status[upload.status];
     // Names are bound as text, never as markup: a file called <img onerror=...> stays text.
     return html`
       <li part="file-row" class="file-row" data-id=${upload.id} data-status=${upload.status}>
@@ -345,7 +346,7 @@ export class CloudChunkUploader extends LitElement {
         ${this.#renderProgressBar(percent, t.progressLabel(upload.name), 'progress-bar')}
         <span part="file-meta" class="file-meta">
           <span class="size">${formatBytes(upload.size)}</span>
-          <span class="state">${state}</span>
+          <span class="state">${uploadStatusText(upload, t)}</span>
           ${moving ? html`<span class="speed">${t.speed(formatBytes(upload.speed))}</span>` : nothing}
           ${moving && upload.eta !== null ? html`<span class="eta">${t.eta(t.duration(upload.eta))}</span>` : nothing}
         </span>

@@ -45,3 +45,8 @@ function errorText(code: UploadErrorCode, message: string, messages: Messages, c
   }
   return messages.errors[code] ?? message;
 }
+
+/** The state word of a row: the status, or "instant" for a rapid upload (the provider had the content). */
+export function uploadStatusText(upload: UploadSnapshot, messages: Messages): string {
+  return upload.status === 'done' && upload.result?.rapid === true ? messages.instant : messages.status[upload.status];
+}

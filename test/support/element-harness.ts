@@ -191,3 +191,59 @@ export class ElementHarness {
     return found;
   }
 }
+
+/** One request the page started, as the spy saw it. */
+export interface SpiedRequest {
+  readonly method: string;
+  readonly url: string;
+  /** The body when it was a string (JSON requests); undefined for bytes. */
+  readonly body: string | undefined;
+}
+
+/**
+ * Records every fetch and XHR the page starts, while installed. Lets a test prove that
+ * a refused file never reached the network, and read what the provider client sent.
+ */
+export class NetworkSpy {
+  readonly requests: SpiedRequest[] = [];
+  #restore: (() => void) | undefined;
+
+  install(): this {
+    const requests = this.requests;
+    const originalFetch = window.fetch;
+    const originalOpen = XMLHttpRequest.prototype.open;
+    const originalSend = XMLHttpRequest.prototype.send;
+    const opened = new WeakMap<XMLHttpRequest, { method: string; url: string }>();
+    window.fetch = function (input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+      const url = input instanceof Request ? input.url : String(input);
+      const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+      requests.push({ method: method.toUpperCase(), url, body: typeof init?.body === 'string' ? init.body : undefined });
+      return originalFetch.call(window, input, init);
+    };
+    XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]): void {
+      opened.set(this, { method: method.toUpperCase(), url: String(url) });
+      (originalOpen as (...args: unknown[]) => void).call(this, method, url, ...rest);
+    };
+    XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null): void {
+      const request = opened.get(this);
+      if (request !== undefined) requests.push({ ...request, body: typeof body === 'string' ? body : undefined });
+      originalSend.call(this, body);
+    };
+    this.#restore = () => {
+      window.fetch = originalFetch;
+      XMLHttpRequest.prototype.open = originalOpen;
+      XMLHttpRequest.prototype.send = originalSend;
+    };
+    return this;
+  }
+
+  /** Requests to URLs under this base (e.g. the element's endpoint). */
+  to(base: string): SpiedRequest[] {
+    return this.requests.filter((r) => r.url.startsWith(base));
+  }
+
+  uninstall(): void {
+    this.#restore?.();
+    this.#restore = undefined;
+  }
+}
