@@ -34,6 +34,12 @@ export type PartProgress = (loadedBytes: number) => void;
  */
 export interface ProviderClient {
   readonly name: ProviderName;
+  /**
+   * True when the provider stores 0-byte files. Unset means false: the engine refuses
+   * empty files with `file-empty` before any request (Feishu's files API rejects them,
+   * specs/cloud-apis.md §1.6).
+   */
+  readonly acceptsEmptyFiles?: boolean;
   createSession(request: CreateSessionRequest, signal: AbortSignal): Promise<UploadSession>;
   sendPart(session: UploadSession, part: PartPayload, onProgress: PartProgress, signal: AbortSignal): Promise<PartReceipt>;
   /** Parts the provider holds, where it can list them; undefined where it cannot (Feishu). */

@@ -1,0 +1,67 @@
+import { sleep } from './sleep.js';
+
+/**
+ * Gap between part starts after a rate limit, before it doubles: 200 ms is Feishu's
+ * documented 5 QPS per upload endpoint (specs/cloud-apis.md §1.8).
+ */
+export const RATE_LIMIT_GAP_START_MS = 200;
+/** Upper bound of the adaptive gap, so a burst of 429s cannot stall an upload for minutes. */
+export const RATE_LIMIT_GAP_MAX_MS = 10_000;
+/** Each acknowledged part shrinks the adaptive gap by this factor. */
+const RELAX_FACTOR = 0.75;
+
+/**
+ * Paces the starts of part requests to one provider, shared by every upload that talks
+ * to it: provider rate limits are per app, not per file (specs/cloud-apis.md §1.8,
+ * "per API × per app × per tenant"). A rate-limited answer blocks all starts for the
+ * wait the server asked for and widens the gap between starts; successes narrow it again.
+ *
+ * @example
+ * await pacer.wait(session.traffic.minIntervalMs, signal); // then start the request
+ */
+export class Pacer {
+  #now: () => number;
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #blockedUntil = 0;
+  #adaptiveGapMs = 0;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** No start before this time (ms since epoch); 0 when not blocked. */
+  get blockedUntil(): number {
+    return this.#blockedUntil;
+  }
+
+  /** The gap added after rate limits (ms); 0 when relaxed. */
+  get adaptiveGapMs(): number {
+    return this.#adaptiveGapMs;
+  }
+
+  /**
+   * Reserve the next start slot and wait for it. Reserving first keeps concurrent
+   * callers in order, each `max(minIntervalMs, adaptive gap)` after the previous one.
+   */
+  async wait(minIntervalMs: number, signal: AbortSignal): Promise<void> {
+    const now = this.#now();
+    const gap = Math.max(minIntervalMs, this.#adaptiveGapMs);
+    const at = Math.max(now, this.#lastStart + gap, this.#blockedUntil);
+    this.#lastStart = at;
+    if (at > now) await sleep(at - now, signal);
+  }
+
+  /** The provider said "too many requests": block every start for `waitMs`, widen the gap. */
+  penalize(waitMs: number): void {
+    this.#blockedUntil = Math.max(this.#blockedUntil, this.#now() + Math.max(0, waitMs));
+    this.#adaptiveGapMs = Math.min(
+      RATE_LIMIT_GAP_MAX_MS,
+      this.#adaptiveGapMs === 0 ? RATE_LIMIT_GAP_START_MS : this.#adaptiveGapMs * 2,
+    );
+  }
+
+  /** A part went through: narrow the adaptive gap again. */
+  relax(): void {
+    this.#adaptiveGapMs = this.#adaptiveGapMs * RELAX_FACTOR < 1 ? 0 : this.#adaptiveGapMs * RELAX_FACTOR;
+  }
+}
