@@ -95,7 +95,7 @@ const beBytes = (word: number): Uint8Array => {
   return out;
 };
 
-async function sha1Ref(bytes: Uint8Array): Promise<string> {
+async function sha1Ref(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)));
 }
 
@@ -106,14 +106,14 @@ function expected(kind: 'adler32' | 'md5' | 'crc32', bytes: Uint8Array): string 
   return base64(beBytes(crc32Ref(bytes)));
 }
 
-function randomBytes(size: number): Uint8Array {
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(size, i + 65536)));
   return out;
 }
 
 /** Spec §6 test file T: N = 2·1048576 + 1000, T[i] = (7i + 3) mod 256. */
-function specFileT(): Uint8Array {
+function specFileT(): Uint8Array<ArrayBuffer> {
   const t = new Uint8Array(2 * MiB + 1000);
   for (let i = 0; i < t.length; i++) t[i] = (7 * i + 3) % 256;
   return t;
