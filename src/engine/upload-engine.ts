@@ -641,7 +641,7 @@ export class UploadEngine extends EventTarget {
     upload.phase = phase;
     const lanes = Math.min(this.#concurrency, session.traffic.maxConcurrency, queue.length);
     const lookAhead = lanes + HASH_LOOK_AHEAD_EXTRA;
-    let failure: unknown;
+    let failure: Error | undefined;
     const lane = async (): Promise<void> => {
       while (!controller.signal.aborted) {
         const index = queue.shift();
@@ -651,7 +651,7 @@ export class UploadEngine extends EventTarget {
           await this.#sendPart(upload, client, session, phase, index);
         } catch (error) {
           if (!controller.signal.aborted) {
-            failure ??= error;
+            failure ??= error instanceof Error ? error : toUploadError(error);
             controller.abort();
           }
           return;
