@@ -1,0 +1,55 @@
+import { validateFaultConfig } from './infra/fault-controller.js';
+import type { FeishuEmulatorOptions } from './feishu/feishu-config.js';
+import { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT, type EmulatorOptions } from './emulator-options.js';
+
+/** Default data folder of `npm run emulator` (env `EMULATOR_DATA_DIR`). */
+export const EMULATOR_DEFAULT_DATA_DIR = '.data/emulator';
+
+function flag(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new RangeError(`${name} must be on/off, got "${value}"`);
+}
+
+function integer(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+/**
+ * Reads emulator options from the environment (docs/emulator.md):
+ * `EMULATOR_HOST` (127.0.0.1), `EMULATOR_PORT` (8787), `EMULATOR_DATA_DIR` (.data/emulator),
+ * `FEISHU_APP_ID` (cli_emulator), `FEISHU_APP_SECRET` (emulator-secret),
+ * `EMULATOR_FEISHU_PARENTS` (fldemulatorroot,doxemulatordoc), `EMULATOR_FEISHU_BLOCK_SIZE` (4194304),
+ * `EMULATOR_FEISHU_RATE_LIMIT` (on), `EMULATOR_CORS` (off), `EMULATOR_FAULTS` (JSON FaultConfig).
+ * Throws RangeError on a malformed value.
+ */
+export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions {
+  const options: EmulatorOptions = {
+    host: env['EMULATOR_HOST'] || EMULATOR_DEFAULT_HOST,
+    port: env['EMULATOR_PORT'] ? integer('EMULATOR_PORT', env['EMULATOR_PORT'], 0) : EMULATOR_DEFAULT_PORT,
+    dataDir: env['EMULATOR_DATA_DIR'] || EMULATOR_DEFAULT_DATA_DIR,
+  };
+  const feishu: FeishuEmulatorOptions = {};
+  if (env['FEISHU_APP_ID']) feishu.appId = env['FEISHU_APP_ID'];
+  if (env['FEISHU_APP_SECRET']) feishu.appSecret = env['FEISHU_APP_SECRET'];
+  if (env['EMULATOR_FEISHU_PARENTS']) {
+    feishu.parents = env['EMULATOR_FEISHU_PARENTS'].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  }
+  if (env['EMULATOR_FEISHU_BLOCK_SIZE']) feishu.blockSize = integer('EMULATOR_FEISHU_BLOCK_SIZE', env['EMULATOR_FEISHU_BLOCK_SIZE'], 1);
+  if (env['EMULATOR_FEISHU_RATE_LIMIT']) feishu.rateLimit = { enabled: flag('EMULATOR_FEISHU_RATE_LIMIT', env['EMULATOR_FEISHU_RATE_LIMIT']) };
+  if (env['EMULATOR_CORS']) feishu.cors = flag('EMULATOR_CORS', env['EMULATOR_CORS']);
+  if (Object.keys(feishu).length > 0) options.feishu = feishu;
+  if (env['EMULATOR_FAULTS']) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env['EMULATOR_FAULTS']);
+    } catch {
+      throw new RangeError('EMULATOR_FAULTS must be JSON');
+    }
+    options.faults = validateFaultConfig(parsed);
+  }
+  return options;
+}

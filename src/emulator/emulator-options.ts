@@ -1,0 +1,48 @@
+import type { FeishuEmulatorConfig, FeishuEmulatorOptions } from './feishu/feishu-config.js';
+import type { FeishuEmulator } from './feishu/feishu-emulator.js';
+import type { FaultConfig, FaultController } from './infra/fault-controller.js';
+import type { RequestLog } from './infra/request-log.js';
+
+/** Default listening port of `npm run emulator` (env `EMULATOR_PORT`). */
+export const EMULATOR_DEFAULT_PORT = 8787;
+/** Default bind address; the emulator is for local tests only. */
+export const EMULATOR_DEFAULT_HOST = '127.0.0.1';
+
+/** How to start an emulator (docs/emulator.md). */
+export interface EmulatorOptions {
+  /** Default {@link EMULATOR_DEFAULT_HOST}. */
+  host?: string;
+  /** Default {@link EMULATOR_DEFAULT_PORT}; 0 = a random free port. */
+  port?: number;
+  /** Created on start; blobs and metadata live here, never a whole file in memory. */
+  dataDir: string;
+  /**
+   * Feishu/Lark settings ({@link FeishuEmulatorConfig}): appId, appSecret, parents, blockSize
+   * (default 4 MiB), rateLimit `{ qps: 5, perDay: 10000, enabled: true, mode: 'drive' }`,
+   * tokenTtlSec 7200, uploadIdTtlMs 24 h, cors false, …
+   */
+  feishu?: FeishuEmulatorOptions;
+  /** Injected faults; off by default. */
+  faults?: FaultConfig;
+  /** Base clock in ms since the epoch; default `Date.now`. */
+  now?: () => number;
+}
+
+/** A started emulator. */
+export interface RunningEmulator {
+  /** e.g. `http://127.0.0.1:43123` */
+  url: string;
+  port: number;
+  /** Stops the server (cutting open connections) and flushes state. */
+  close(): Promise<void>;
+  /** Fault config at run time. */
+  faults: FaultController;
+  /** Requests handled so far: `{ at, method, path, route, status, code?, bytesIn, fault?, host? }`. */
+  log: RequestLog;
+  /** Emulator time; `advance(ms)` moves it forward (token and upload-id expiry). */
+  clock: { now(): number; advance(ms: number): void };
+  /** The Feishu/Lark flavour: live config, `expireUploads()`, `setRateLimit()`, `files()`, `tenantToken()`. */
+  feishu: FeishuEmulator;
+}
+
+export type { FeishuEmulatorConfig };

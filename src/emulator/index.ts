@@ -1,0 +1,27 @@
+/**
+ * Local emulators of the providers' HTTP APIs (node entry `cloud-chunk-uploader/emulator`).
+ * Written from ../shared/specs/cloud-apis.md alone: nothing here imports the rest of src/.
+ * See docs/emulator.md.
+ */
+export { startEmulator } from './start-emulator.js';
+export { emulatorOptionsFromEnv, EMULATOR_DEFAULT_DATA_DIR } from './emulator-options-from-env.js';
+export { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT } from './emulator-options.js';
+export type { EmulatorOptions, RunningEmulator } from './emulator-options.js';
+export { FaultController, FaultConfigError, DEFAULT_DROP_AFTER_BYTES } from './infra/fault-controller.js';
+export type { FaultConfig, RouteFaults } from './infra/fault-controller.js';
+export { RequestLog } from './infra/request-log.js';
+export type { RequestLogEntry } from './infra/request-log.js';
+export { FeishuEmulator, FEISHU_MEDIA_PARENT_TYPES } from './feishu/feishu-emulator.js';
+export { FEISHU_DEFAULTS } from './feishu/feishu-config.js';
+export type { FeishuEmulatorConfig, FeishuEmulatorOptions, FeishuRateLimitConfig } from './feishu/feishu-config.js';
+export type { FeishuFileRecord } from './feishu/feishu-state.js';
+export { FEISHU_CODES } from './feishu/feishu-codes.js';
+export { Adler32 } from './feishu/adler32.js';
+// Shared building blocks for the sibling flavours (pds/, cos-legacy/, s3/).
+export { BlobStore, TempBlob } from './infra/blob-store.js';
+export { JsonStateFile } from './infra/json-state-file.js';
+export { EmulatorContext } from './infra/emulator-context.js';
+export type { EmulatorFlavour, EmulatorRoute } from './infra/emulator-route.js';
+export { parseMultipart, multipartBoundary, MultipartError } from './infra/multipart-parser.js';
+export { RateLimiter } from './infra/rate-limiter.js';
+export type { RateLimit } from './infra/rate-limiter.js';

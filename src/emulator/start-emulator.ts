@@ -1,0 +1,60 @@
+import { mkdir } from 'node:fs/promises';
+import { resolveFeishuConfig } from './feishu/feishu-config.js';
+import { FeishuEmulator } from './feishu/feishu-emulator.js';
+import { adminRoutes } from './infra/admin-routes.js';
+import { EmulatorClock } from './infra/emulator-clock.js';
+import { EmulatorServer } from './infra/emulator-server.js';
+import { FaultController } from './infra/fault-controller.js';
+import { RequestLog } from './infra/request-log.js';
+import { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT, type EmulatorOptions, type RunningEmulator } from './emulator-options.js';
+
+/**
+ * Starts the local provider emulator: one HTTP server with the admin routes and the
+ * Feishu/Lark flavour (PDS, COS legacy and S3 flavours mount beside it later).
+ * @example
+ * const emu = await startEmulator({ port: 0, dataDir, feishu: { blockSize: 65536, rateLimit: { enabled: false } } });
+ * // … point a client at emu.url …
+ * await emu.close();
+ */
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const host = options.host ?? EMULATOR_DEFAULT_HOST;
+  const port = options.port ?? EMULATOR_DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${port}`);
+  if (!options.dataDir) throw new RangeError('dataDir is required');
+  await mkdir(options.dataDir, { recursive: true });
+
+  const clock = new EmulatorClock(options.now);
+  const faults = new FaultController(options.faults);
+  const log = new RequestLog();
+  const feishu = new FeishuEmulator({ dataDir: options.dataDir, clock, faults, config: resolveFeishuConfig(options.feishu) });
+  const flavours = [feishu];
+  for (const flavour of flavours) await flavour.init();
+
+  const server = new EmulatorServer({
+    host,
+    port,
+    clock,
+    faults,
+    log,
+    flavours,
+    adminRoutes: adminRoutes({ faults, log, clock, flavours: flavours.map((f) => f.name) }),
+  });
+  const bound = await server.listen();
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${bound}`,
+    port: bound,
+    faults,
+    log,
+    clock,
+    feishu,
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        for (const flavour of flavours) await flavour.close();
+      })();
+      return closing;
+    },
+  };
+}
