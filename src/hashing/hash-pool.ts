@@ -10,8 +10,8 @@ import { SHA1_BLOCK_BYTES, cosDatasha, sha1StateWords } from './sha1-state.js';
 export const HASH_POOL_MAX_WORKERS = 4;
 /** Default time a pool with nothing to do keeps its workers (ms). */
 export const HASH_POOL_IDLE_TIMEOUT_MS = 10_000;
-/** Default read size inside a worker: 4 MiB slices, prefetched (toolchain.md §3). */
-export const HASH_SLICE_BYTES = 4 * 1024 * 1024;
+/** Default read size inside a worker: large slices read faster (4 MiB ≈ 330, 16 MiB ≈ 450 MiB/s, toolchain.md §3). */
+export const HASH_SLICE_BYTES = 8 * 1024 * 1024;
 /** SHA-1 checkpoints a handle remembers to answer repeated or out-of-order requests (96 B each). */
 const CHECKPOINT_MEMORY = 1024;
 
@@ -381,6 +381,7 @@ class PoolHandle implements HashHandle {
    */
   async partChecksum(kind: PartChecksumKind, start: number, end: number, signal?: AbortSignal): Promise<string> {
     const file = this.#file;
+    if (file.closed) throw closedError();
     assertRange(start, end, file.blob.size);
     if (isIndependent(kind)) {
       return this.#pool.submit({
@@ -436,18 +437,23 @@ class PoolHandle implements HashHandle {
     if (known && (!finish || finalDigest)) {
       return { offset: end, state: known.slice(), ...(finish && { digest: finalDigest! }) };
     }
-    let fallback: Sha1Checkpoint | null = null;
-    for (const [offset, state] of file.checkpoints) {
-      if (offset <= end && offset >= (fallback?.offset ?? 0)) fallback = { offset, state };
-    }
-    const request = { fileId: file.id, end, from: from ?? null, fallback, finish };
     const result = await this.#pool.submit({
       file, sticky: true, signal, describe: `the SHA-1 up to byte ${end}`,
-      call: (api, jobId) => api.sha1Advance(jobId, request),
+      // The fallback is picked when the job starts, so it sees what earlier jobs remembered.
+      call: (api, jobId) => api.sha1Advance(jobId, { fileId: file.id, end, from: from ?? null, fallback: this.#bestCheckpoint(end), finish }),
     });
     this.#remember(result.offset, result.state);
     if (result.digest !== undefined && end === file.blob.size) file.digest = result.digest;
     return { ...result, state: result.state.slice() };
+  }
+
+  /** The remembered checkpoint closest to `end` without passing it. */
+  #bestCheckpoint(end: number): Sha1Checkpoint | null {
+    let best: Sha1Checkpoint | null = null;
+    for (const [offset, state] of this.#file.checkpoints) {
+      if (offset <= end && offset >= (best?.offset ?? 0)) best = { offset, state };
+    }
+    return best;
   }
 
   #remember(offset: number, state: Uint8Array): void {

@@ -10,8 +10,8 @@ import { encodeChecksum, type IndependentChecksumKind } from './encode-checksum.
 import type { HashJobOutcome, HashWorkerApi, Sha1AdvanceRequest, Sha1AdvanceResult } from './hash-worker-api.js';
 import { SHA1_STATE_BYTES, sha1StateOffset } from './sha1-state.js';
 
-/** Default read size: 4 MiB slices read at ~320–360 MiB/s, smaller ones far slower (toolchain.md §3). */
-const DEFAULT_SLICE_BYTES = 4 * 1024 * 1024;
+/** Read size until the pool calls configure(); the pool's default is HASH_SLICE_BYTES. */
+const DEFAULT_SLICE_BYTES = 8 * 1024 * 1024;
 
 interface Sha1Progress {
   hasher: IHasher;
