@@ -85,6 +85,9 @@ export function createDemoViteConfig(options: DemoServerOptions): UserConfig {
       proxy: { [EMULATOR_PROXY_PREFIX]: { target: options.demo.emulatorUrl, changeOrigin: true } },
     },
     preview: { host: options.host, port: options.port, strictPort: true },
+    // Pre-bundle every dependency up front, including the hash worker's, so Vite never
+    // discovers one mid-upload and reloads the page.
+    optimizeDeps: { include: ['lit', 'lit/directives/class-map.js', 'lit/directives/repeat.js', 'lit/directives/style-map.js', 'comlink', 'hash-wasm'] },
     worker: { format: 'es' },
     build: { target: 'es2022', outDir: 'dist', sourcemap: true },
   };

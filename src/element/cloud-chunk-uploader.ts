@@ -4,7 +4,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { isProviderName, type ProviderName } from '../core/provider-name.js';
 import type { UploadSnapshot } from '../core/upload-snapshot.js';
-import { UploadEngine } from '../engine/index.js';
+import { UploadEngine, type UploadEngineOptions, type UploadEngineOptionsPatch } from '../engine/index.js';
 import { HashPool } from '../hashing/index.js';
 import { createProviderClient } from '../providers/registry.js';
 import { cloudChunkUploaderStyles } from './cloud-chunk-uploader.styles.js';
@@ -19,8 +19,6 @@ export const CLOUD_CHUNK_UPLOADER_TAG = 'cloud-chunk-uploader';
 /** Default parts in flight per upload, as documented in DESIGN.md "Element API". */
 const DEFAULT_CONCURRENCY = 3;
 
-type EngineOptions = ConstructorParameters<typeof UploadEngine>[0];
-type EngineOptionsPatch = Parameters<UploadEngine['setOptions']>[0];
 type RowAction = 'pause' | 'resume' | 'cancel' | 'retry';
 
 /** The engine options the element derives from its attributes (all but provider and hasher). */
@@ -404,7 +402,7 @@ export class CloudChunkUploader extends LitElement {
     const derived = this.#derivedOptions();
     this.#applied = derived;
     this.#providerKey = this.#currentProviderKey();
-    const options: EngineOptions = {
+    const options: UploadEngineOptions = {
       ...derived,
       provider: createProviderClient(this.provider, { endpoint: this.endpoint }),
       hasher: new HashPool(),
@@ -421,17 +419,15 @@ export class CloudChunkUploader extends LitElement {
     const engine = this.#uploads.existing;
     if (engine === undefined) return;
     const next = this.#derivedOptions();
-    const patch: Record<string, unknown> = {};
-    for (const key of Object.keys(next) as (keyof DerivedOptions)[]) {
-      if (this.#applied?.[key] !== next[key]) patch[key] = next[key];
-    }
+    const changed = (Object.keys(next) as (keyof DerivedOptions)[]).filter((key) => this.#applied?.[key] !== next[key]);
+    const patch: UploadEngineOptionsPatch = Object.fromEntries(changed.map((key) => [key, next[key]]));
     const providerKey = this.#currentProviderKey();
     if (providerKey !== this.#providerKey && isProviderName(this.provider)) {
-      patch['provider'] = createProviderClient(this.provider, { endpoint: this.endpoint });
+      patch.provider = createProviderClient(this.provider, { endpoint: this.endpoint });
       this.#providerKey = providerKey;
     }
     this.#applied = next;
-    if (Object.keys(patch).length > 0) engine.setOptions(patch as EngineOptionsPatch);
+    if (Object.keys(patch).length > 0) engine.setOptions(patch);
   }
 
   #announce<K extends ForwardedEventType>(type: K, detail: UploadEventDetailMap[K]): void {

@@ -1,7 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { UploadSnapshot } from '../core/upload-snapshot.js';
-import type { UploadEngine } from '../engine/index.js';
-import type { UploadEventDetail, UploadListEventDetail } from '../engine/upload-engine-events.js';
+import type { UploadEngine, UploadEventDetail, UploadListEventDetail } from '../engine/index.js';
 
 export type { UploadEventDetail, UploadListEventDetail };
 
