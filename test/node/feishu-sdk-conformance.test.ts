@@ -11,16 +11,15 @@ import { emulatorFixture, TEST_BLOCK_SIZE } from '../support/emulator-fixture.js
 const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 
 /** A token cache per client, so no token leaks between emulators (the SDK's default is global). */
-function memoryCache() {
-  const entries = new Map<string, { value: unknown; expire?: number }>();
-  const key = (k: string | symbol, ns?: string): string => `${ns ?? ''}:${String(k)}`;
+function memoryCache(): lark.Cache {
+  const entries = new Map<unknown, { value: unknown; expire: number | undefined }>();
   return {
-    set(k: string | symbol, value: unknown, expire?: number, options?: { namespace?: string }): Promise<boolean> {
-      entries.set(key(k, options?.namespace), expire === undefined ? { value } : { value, expire });
+    set(key, value: unknown, expire, options) {
+      entries.set(`${options?.namespace ?? ''}:${String(key)}`, { value, expire });
       return Promise.resolve(true);
     },
-    get(k: string | symbol, options?: { namespace?: string }): Promise<unknown> {
-      const hit = entries.get(key(k, options?.namespace));
+    get(key, options) {
+      const hit = entries.get(`${options?.namespace ?? ''}:${String(key)}`);
       if (!hit || (hit.expire !== undefined && hit.expire < Date.now())) return Promise.resolve(undefined);
       return Promise.resolve(hit.value);
     },
@@ -89,15 +88,15 @@ async function sdkRoundTrip(t: TestContext, api: 'file' | 'media'): Promise<void
   assert.ok(parts.every((p) => p.status === 200 && p.code === 0));
 }
 
-test('the official SDK uploads a multi-part drive file through the files API and downloads it byte-identical', async (t) => {
+void test('the official SDK uploads a multi-part drive file through the files API and downloads it byte-identical', async (t) => {
   await sdkRoundTrip(t, 'file');
 });
 
-test('the official SDK uploads a multi-part media through the medias API and downloads it byte-identical', async (t) => {
+void test('the official SDK uploads a multi-part media through the medias API and downloads it byte-identical', async (t) => {
   await sdkRoundTrip(t, 'media');
 });
 
-test('the official SDK sends an Adler-32 checksum the emulator accepts, and a wrong one is refused with 1062008', async (t) => {
+void test('the official SDK sends an Adler-32 checksum the emulator accepts, and a wrong one is refused with 1062008', async (t) => {
   const { emulator } = await emulatorFixture(t);
   const client = sdkClient(emulator.url);
   const bytes = randomBytes(TEST_BLOCK_SIZE + 10);
@@ -113,7 +112,7 @@ test('the official SDK sends an Adler-32 checksum the emulator accepts, and a wr
   );
 });
 
-test('the official SDK gets no token for a wrong app secret', async (t) => {
+void test('the official SDK gets no token for a wrong app secret', async (t) => {
   const { emulator } = await emulatorFixture(t);
   const client = new lark.Client({ appId: 'cli_emulator', appSecret: 'wrong', domain: emulator.url, cache: memoryCache(), logger: silent, loggerLevel: lark.LoggerLevel.fatal });
   await assert.rejects(client.drive.v1.file.uploadPrepare({ data: { file_name: 'x', parent_type: 'explorer', parent_node: 'fldemulatorroot', size: 1 } }));
