@@ -30,3 +30,9 @@ export interface UploadEngineEventMap {
 
 /** Names of the events that carry one upload. */
 export type UploadEventName = Exclude<keyof UploadEngineEventMap, 'queue-complete' | 'change'>;
+
+/** Every event name UploadEngine dispatches (e.g. for an element that re-dispatches them). */
+export const UPLOAD_ENGINE_EVENTS: readonly (keyof UploadEngineEventMap)[] = Object.freeze([
+  'upload-added', 'upload-progress', 'upload-paused', 'upload-resumed', 'upload-success',
+  'upload-error', 'upload-cancelled', 'queue-complete', 'change',
+]);
