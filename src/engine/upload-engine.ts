@@ -866,7 +866,8 @@ export class UploadEngine extends EventTarget {
     const pending = { at: this.#now() + wait };
     upload.retryAts.add(pending);
     this.#touch(upload);
-    this.#emitChange(false);
+    // Not throttled: "retrying in 4 s" must show while the wait is on, however short.
+    this.#emitChange(true);
     try {
       await sleep(wait, signal);
     } finally {

@@ -19,7 +19,7 @@ const ALLOWED: Record<UploadStatus, Partial<Record<UploadTransitionEvent, Upload
   cancelled: {},
 };
 
-test('every status and event pair gives exactly the expected next status or null', () => {
+void test('every status and event pair gives exactly the expected next status or null', () => {
   let checked = 0;
   for (const status of STATUSES) {
     for (const event of UPLOAD_TRANSITION_EVENTS) {
@@ -30,14 +30,14 @@ test('every status and event pair gives exactly the expected next status or null
   assert.equal(checked, STATUSES.length * 11);
 });
 
-test('done and cancelled accept no event at all', () => {
+void test('done and cancelled accept no event at all', () => {
   for (const event of UPLOAD_TRANSITION_EVENTS) {
     assert.equal(transition('done', event), null);
     assert.equal(transition('cancelled', event), null);
   }
 });
 
-test('every unfinished upload can be cancelled, and only active or queued ones paused', () => {
+void test('every unfinished upload can be cancelled, and only active or queued ones paused', () => {
   for (const status of STATUSES) {
     const cancellable = status !== 'done' && status !== 'cancelled';
     assert.equal(transition(status, 'cancel') === 'cancelled', cancellable, status);
@@ -46,7 +46,7 @@ test('every unfinished upload can be cancelled, and only active or queued ones p
   }
 });
 
-test('every status is reachable from queued', () => {
+void test('every status is reachable from queued', () => {
   const seen = new Set<UploadStatus>(['queued']);
   const frontier: UploadStatus[] = ['queued'];
   while (frontier.length > 0) {
@@ -62,7 +62,7 @@ test('every status is reachable from queued', () => {
   assert.deepEqual([...seen].sort(), [...STATUSES].sort());
 });
 
-test('the happy path and the session-renewal loop follow the table', () => {
+void test('the happy path and the session-renewal loop follow the table', () => {
   const walk = (events: UploadTransitionEvent[]): UploadStatus | null =>
     events.reduce<UploadStatus | null>((status, event) => (status === null ? null : transition(status, event)), 'queued');
   assert.equal(walk(['start', 'session-opened', 'parts-acked', 'completed']), 'done');
