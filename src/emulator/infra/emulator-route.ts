@@ -13,6 +13,12 @@ export interface EmulatorRoute {
   path: string;
   /** Admin routes get CORS headers, are never faulted and are not logged. */
   admin?: boolean;
+  /**
+   * Query parameters that must be present (any value, even empty) for the route to match, so
+   * APIs that dispatch on the query (S3 `?uploads`, `?uploadId=`) get one named route per
+   * operation. Routes are tried in order: list the more specific ones first.
+   */
+  query?: readonly string[];
   handle: RouteHandler;
 }
 
@@ -37,7 +43,8 @@ export interface EmulatorFlavour {
 export interface CompiledRoute {
   route: EmulatorRoute;
   flavour: EmulatorFlavour | undefined;
-  match(method: string, path: string): Record<string, string> | undefined;
+  /** Path params when method, path and required query parameters match. */
+  match(method: string, path: string, query?: URLSearchParams): Record<string, string> | undefined;
 }
 
 /** Compiles a route's path pattern into a matcher. */
@@ -61,8 +68,9 @@ export function compileRoute(route: EmulatorRoute, flavour: EmulatorFlavour | un
   return {
     route,
     flavour,
-    match(method, path) {
+    match(method, path, query) {
       if (method !== route.method) return undefined;
+      if (route.query && !route.query.every((name) => query?.has(name) === true)) return undefined;
       const m = re.exec(path);
       if (!m) return undefined;
       const params: Record<string, string> = {};

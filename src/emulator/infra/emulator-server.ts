@@ -66,7 +66,7 @@ export class EmulatorServer {
 
   #match(ctx: EmulatorContext): { compiled: CompiledRoute; params: Record<string, string> } | undefined {
     for (const compiled of this.#routes) {
-      const params = compiled.match(ctx.method, ctx.path);
+      const params = compiled.match(ctx.method, ctx.path, ctx.url.searchParams);
       if (params) return { compiled, params };
     }
     return undefined;
