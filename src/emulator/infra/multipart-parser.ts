@@ -113,7 +113,7 @@ type State = 'preamble' | 'after-delimiter' | 'headers' | 'body' | 'done';
  * Parses a multipart/form-data body from `source`, which is consumed to its end.
  * @throws MultipartError when the body is malformed or a limit is exceeded
  */
-export async function parseMultipart(source: AsyncIterable<Buffer>, boundary: string, options: MultipartOptions): Promise<MultipartResult> {
+export async function parseMultipart(source: AsyncIterable<Buffer> | Iterable<Buffer>, boundary: string, options: MultipartOptions): Promise<MultipartResult> {
   const maxField = options.maxFieldBytes ?? MAX_FIELD_BYTES;
   const maxHeader = options.maxHeaderBytes ?? MAX_PART_HEADER_BYTES;
   const delimiter = Buffer.from(`\r\n--${boundary}`);
