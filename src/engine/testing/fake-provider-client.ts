@@ -100,7 +100,7 @@ export class FakeProviderClient implements ProviderClient {
   #faults: Array<{ method: FakeMethod; error: UploadError; times: number; when?: (call: FakeCall) => boolean; afterBytes?: number }> = [];
   #sessions = new Map<string, SessionState>();
   #inFlightPerSession = new Map<string, number>();
-  #gate: { promise: Promise<void>; open: () => void } | undefined;
+  #gate: { promise: Promise<void>; open: () => void; when?: (call: FakeCall) => boolean } | undefined;
   #nextId = 0;
 
   constructor(options: FakeProviderOptions = {}) {
@@ -121,13 +121,16 @@ export class FakeProviderClient implements ProviderClient {
     });
   }
 
-  /** Hold every part request (after it started) until the returned function is called. */
-  hold(): () => void {
+  /**
+   * Hold part requests (after they started) until the returned function is called;
+   * with `when`, only the calls it selects are held.
+   */
+  hold(when?: (call: FakeCall) => boolean): () => void {
     let open = (): void => {};
     const promise = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const gate = { promise, open };
+    const gate = { promise, open, ...(when !== undefined && { when }) };
     this.#gate = gate;
     return () => {
       if (this.#gate === gate) this.#gate = undefined;
@@ -189,7 +192,8 @@ export class FakeProviderClient implements ProviderClient {
     try {
       return await this.#settle(call, async () => {
         const delay = this.#options.sendDelayMs ?? 2;
-        if (this.#gate !== undefined) await this.#waitGate(this.#gate.promise, signal);
+        const gate = this.#gate;
+        if (gate !== undefined && (gate.when?.(call) ?? true)) await this.#waitGate(gate.promise, signal);
         const fault = this.#takeFault(call);
         if (fault?.afterBytes !== undefined) onProgress(fault.afterBytes);
         if (fault !== undefined) throw fault.error;
