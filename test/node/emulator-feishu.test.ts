@@ -2,12 +2,14 @@
 // and the Lark host (cloud-apis.md §1, §7 "Feishu / Lark").
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Adler32, startEmulator } from '../../src/emulator/index.js';
-import { emulatorFixture, FeishuRawClient, TEST_BLOCK_SIZE } from '../support/emulator-fixture.js';
+import { buildForm, emulatorFixture, FeishuRawClient, TEST_BLOCK_SIZE } from '../support/emulator-fixture.js';
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
 const MINUTE = 60_000;
@@ -217,6 +219,39 @@ void describe('multi-part upload and download', () => {
     const partLog = emulator.log.filter('feishu.files.upload_part');
     assert.equal(partLog.length, plan.block_num + 2);
     assert.ok(partLog.every((e) => e.bytesIn > 0 && e.code === 0));
+  });
+
+  void it('writes a part to disk while its body is still arriving', async (t) => {
+    const blockSize = 4 * 1024 * 1024;
+    const { client, emulator, dataDir } = await emulatorFixture(t, { feishu: { blockSize } });
+    const token = await client.token();
+    const bytes = randomBytes(blockSize);
+    const plan = prepared((await client.prepare('files', { file_name: 'big', parent_type: 'explorer', parent_node: 'fldemulatorroot', size: blockSize }, token)).json.data);
+    const form = buildForm([['upload_id', plan.upload_id], ['seq', '0'], ['size', String(blockSize)], ['file', bytes]]);
+    const tmp = join(dataDir, 'feishu', 'tmp');
+    const done = new Promise<number>((resolve, reject) => {
+      const req = request(new URL('/open-apis/drive/v1/files/upload_part', emulator.url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': form.contentType, 'content-length': form.body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write(form.body.subarray(0, 3 * 1024 * 1024));
+      t.after(() => req.destroy());
+      void (async () => {
+        // Wait until the first 3 MiB reached the temp file, then send the rest.
+        let onDisk = 0;
+        for (let i = 0; i < 100 && onDisk < 2 * 1024 * 1024; i++) {
+          await sleep(20);
+          const names = await readdir(tmp);
+          onDisk = names.length === 1 && names[0] ? (await stat(join(tmp, names[0]))).size : 0;
+        }
+        assert.ok(onDisk >= 2 * 1024 * 1024, `bytes reach disk before the body ends (${onDisk})`);
+        req.end(form.body.subarray(3 * 1024 * 1024));
+      })().catch(reject);
+    });
+    assert.equal(await done, 200);
+    const fin = await client.finish('files', plan.upload_id, 1, token);
+    assert.ok((await client.download('files', String(fin.json.data?.['file_token']), token)).body.equals(bytes));
   });
 
   void it('invalidates the upload_id after finish', async (t) => {
