@@ -1,4 +1,4 @@
-import type { FeishuEmulatorConfig, FeishuEmulatorOptions } from './feishu/feishu-config.js';
+import type { FeishuEmulatorOptions } from './feishu/feishu-config.js';
 import type { FeishuEmulator } from './feishu/feishu-emulator.js';
 import type { FaultConfig, FaultController } from './infra/fault-controller.js';
 import type { RequestLog } from './infra/request-log.js';
@@ -17,7 +17,7 @@ export interface EmulatorOptions {
   /** Created on start; blobs and metadata live here, never a whole file in memory. */
   dataDir: string;
   /**
-   * Feishu/Lark settings ({@link FeishuEmulatorConfig}): appId, appSecret, parents, blockSize
+   * Feishu/Lark settings (see `FeishuEmulatorConfig`): appId, appSecret, parents, blockSize
    * (default 4 MiB), rateLimit `{ qps: 5, perDay: 10000, enabled: true, mode: 'drive' }`,
    * tokenTtlSec 7200, uploadIdTtlMs 24 h, cors false, …
    */
@@ -45,4 +45,3 @@ export interface RunningEmulator {
   feishu: FeishuEmulator;
 }
 
-export type { FeishuEmulatorConfig };

@@ -6,8 +6,9 @@ export const FEISHU_TOKEN_TTL_SEC = 7200;
 export const FEISHU_TOKEN_REISSUE_WINDOW_SEC = 1800;
 /** upload_id / progress lifetime: 24 h (§1.3, §1.12). */
 export const FEISHU_UPLOAD_ID_TTL_MS = 24 * 60 * 60 * 1000;
-/** Upload endpoints: 5 QPS and 10 000 calls/day per app (§1.8). */
+/** Upload endpoints: 5 QPS per app (§1.8). */
 export const FEISHU_UPLOAD_QPS = 5;
+/** Upload endpoints: 10 000 calls per day per app (§1.8). */
 export const FEISHU_UPLOAD_PER_DAY = 10_000;
 /** `upload_all` size ceiling: 20 MB = 20971520 bytes (§1.6). */
 export const FEISHU_UPLOAD_ALL_MAX_BYTES = 20_971_520;

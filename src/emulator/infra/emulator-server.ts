@@ -8,6 +8,7 @@ import { compileRoute, type CompiledRoute, type EmulatorFlavour, type EmulatorRo
 import type { FaultController } from './fault-controller.js';
 import type { RequestLog } from './request-log.js';
 
+/** What the shared server mounts and consults. */
 export interface EmulatorServerOptions {
   host: string;
   /** 0 = a free port. */

@@ -20,6 +20,7 @@ export interface MultipartPartInfo {
   contentType?: string;
 }
 
+/** How to treat the fields of one form. */
 export interface MultipartOptions {
   /** Field names whose content is streamed to a sink rather than kept as text. */
   fileFields: ReadonlySet<string>;
@@ -34,6 +35,7 @@ export interface MultipartOptions {
   maxHeaderBytes?: number;
 }
 
+/** The text fields and the names of the file fields of a parsed form. */
 export interface MultipartResult {
   /** Text fields (first occurrence wins). */
   fields: Map<string, string>;

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { BlobStore } from '../infra/blob-store.js';
+import { JsonStateFile } from '../infra/json-state-file.js';
+
+/** A `parallel_sha1_ctx` (cloud-apis.md §2.9 item 4): SHA-1 words after `part_offset` bytes; `h: []` before the first part. */
+export interface Sha1Ctx {
+  h: number[];
+  part_offset: number;
+}
+
+/** One stored part. */
+export interface PdsPartRecord {
+  size: number;
+  /** Quoted uppercase MD5 hex, as OSS sends it (§2.9 item 6). */
+  etag: string;
+  /** CRC-64/ECMA of the part, decimal. */
+  crc64: string;
+  /** Parallel mode: the ctx the part was compressed from, and the SHA-1 state after it (when its length is a multiple of 64). */
+  ctx?: Sha1Ctx;
+  endH?: number[];
+}
+
+/** An open upload: create done, complete not yet. */
+export interface PdsUploadRecord {
+  uploadId: string;
+  fileId: string;
+  parallel: boolean;
+  /** Emulator clock (ms) at create; parts expire `uploadTtlMs` later. */
+  createdAt: number;
+  /** Expired early (admin route or fault) or found expired. */
+  expired: boolean;
+  /** Part PUTs accepted so far (re-sends count), for the early-expiry fault. */
+  acceptedParts: number;
+  /** Uppercase SHA-1 the create call declared, checked at complete. */
+  contentHash?: string;
+  /** Parallel mode: the ctx each part's URL was last issued with, by part number. */
+  ctx: Record<string, Sha1Ctx>;
+  /** Received parts by part number. */
+  parts: Record<string, PdsPartRecord>;
+}
+
+/** A file record: `uploading` from create, `available` once complete (or rapid upload). */
+export interface PdsFileRecord {
+  fileId: string;
+  driveId: string;
+  parentFileId: string;
+  name: string;
+  contentType: string;
+  status: 'uploading' | 'available';
+  /** Declared at create, then the stored size. */
+  size?: number;
+  /** The upload that creates (or created) this file; '' for rapid uploads. */
+  uploadId: string;
+  createdAt: number;
+  updatedAt: number;
+  revisionId: string;
+  /** Object key of the bytes in the blob store; rapid uploads share the original's. */
+  blobKey?: string;
+  /** Uppercase SHA-1 hex. */
+  contentHash?: string;
+  /** CRC-64/ECMA, decimal. */
+  crc64?: string;
+  /** Lowercase SHA-1 hex of the first 1024 bytes (§2.9 item 2). */
+  preHash?: string;
+  localCreatedAt?: string;
+  localModifiedAt?: string;
+}
+
+interface PdsStateDoc {
+  version: 1;
+  uploads: Record<string, PdsUploadRecord>;
+  files: Record<string, PdsFileRecord>;
+}
+
+/**
+ * The PDS flavour's persistent state: metadata in `<dataDir>/pds/state.json`, bytes in a
+ * {@link BlobStore} under `<dataDir>/pds` (parts by upload id and part number, objects by blob
+ * key), so a restart keeps finished files downloadable and open uploads resumable.
+ */
+export class PdsState {
+  readonly store: BlobStore;
+  readonly uploads = new Map<string, PdsUploadRecord>();
+  readonly files = new Map<string, PdsFileRecord>();
+  readonly #file: JsonStateFile<PdsStateDoc>;
+
+  /** @param dataDir the emulator's data folder. */
+  constructor(dataDir: string) {
+    const root = join(dataDir, 'pds');
+    this.store = new BlobStore(root);
+    this.#file = new JsonStateFile(join(root, 'state.json'));
+  }
+
+  /** Prepares folders and loads what a previous run saved. */
+  async init(): Promise<void> {
+    await this.store.init();
+    const doc = await this.#file.load();
+    if (!doc) return;
+    if (doc.version !== 1) throw new Error(`unsupported pds state version ${String(doc.version)} in ${this.#file.path}`);
+    for (const [id, upload] of Object.entries(doc.uploads)) this.uploads.set(id, upload);
+    for (const [id, file] of Object.entries(doc.files)) this.files.set(id, file);
+  }
+
+  /** Writes the current state (serialized; resolves when on disk). */
+  save(): Promise<void> {
+    return this.#file.save({ version: 1, uploads: Object.fromEntries(this.uploads), files: Object.fromEntries(this.files) });
+  }
+
+  /** Waits for pending writes. */
+  flush(): Promise<void> {
+    return this.#file.flush();
+  }
+}
