@@ -1,0 +1,101 @@
+import { UploadError } from '../core/index.js';
+import type { ProviderClient, UploadSession } from '../core/index.js';
+import type { BodySender } from './send-body.js';
+import { SessionApi } from './session-api.js';
+
+/**
+ * Renew the ticket when less than this is left (ms). Tickets live an hour by default
+ * (src/server DEFAULT_TICKET_TTL_MS); five minutes covers a slow part plus clock skew.
+ */
+export const TICKET_RENEW_MARGIN_MS = 5 * 60 * 1000;
+
+/** Options of createFeishuClient. */
+export interface FeishuClientOptions {
+  /** The backend's base URL (the element's `endpoint`). */
+  endpoint: string;
+  /** Feishu (open.feishu.cn) or Lark (open.larksuite.com): same API, another host on the backend. */
+  flavour?: 'feishu' | 'lark';
+  fetch?: typeof fetch;
+  sendBody?: BodySender;
+  /** Clock (ms since epoch) for ticket expiry; injectable for tests. */
+  now?: () => number;
+}
+
+/** Resolve with `promise`, or reject as soon as `signal` aborts (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new DOMException('Aborted', 'AbortError'));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new DOMException('Aborted', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Browser client for Feishu and Lark Drive. Their open API has no browser CORS and its
+ * tenant token must stay on the server (specs/cloud-apis.md §1.11), so every part goes
+ * through the backend (relay transport): `PUT {endpoint}/v1/sessions/parts/{index}` with
+ * the ticket and the part's Adler-32 in `X-Part-Checksum`. Feishu cannot list uploaded
+ * parts, so there is no `listParts`, and its files API refuses empty files (§1.6).
+ *
+ * The ticket is renewed shortly before it expires, or once when the backend says it has;
+ * the fresh ticket is written into the session in place, so a stored session stays usable.
+ *
+ * @example
+ * const provider = createFeishuClient({ endpoint: '/upload', flavour: 'lark' });
+ */
+export function createFeishuClient(options: FeishuClientOptions): ProviderClient {
+  const name = options.flavour ?? 'feishu';
+  const api = new SessionApi(options);
+  const now = options.now ?? Date.now;
+  const renewals = new WeakMap<UploadSession, Promise<void>>();
+
+  // One renewal per session at a time, shared by its parts; each caller may still abort its wait.
+  const renew = (session: UploadSession, signal: AbortSignal): Promise<void> => {
+    let renewal = renewals.get(session);
+    if (renewal === undefined) {
+      const stale = session.ticket;
+      renewal = api.renew(stale, new AbortController().signal).then((fresh) => {
+        if (session.ticket === stale) {
+          session.ticket = fresh.ticket;
+          session.expiresAt = fresh.expiresAt;
+        }
+      }).finally(() => renewals.delete(session));
+      renewals.set(session, renewal);
+    }
+    return untilAborted(renewal, signal);
+  };
+
+  const withTicket = async <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> => {
+    if (session.expiresAt - now() < TICKET_RENEW_MARGIN_MS) await renew(session, signal);
+    try {
+      return await call(session.ticket);
+    } catch (error) {
+      // The backend's clock decided the ticket is over (e.g. after a long pause): renew once.
+      if (!(error instanceof UploadError) || error.code !== 'ticket-expired' || signal.aborted) throw error;
+      await renew(session, signal);
+      return call(session.ticket);
+    }
+  };
+
+  return {
+    name,
+    acceptsEmptyFiles: false,
+    async createSession(request, signal) {
+      const response = await api.createSession({ ...request, provider: name }, signal);
+      if (response.transport !== 'relay') {
+        throw new UploadError({ code: 'bad-response', kind: 'fatal', message: `The backend offered ${response.transport} transport; ${name} parts must be relayed` });
+      }
+      return { ...response, provider: name };
+    },
+    sendPart(session, part, onProgress, signal) {
+      return withTicket(session, signal, (ticket) => api.relayPart(ticket, part.index, part.body, part.checksum, onProgress, signal));
+    },
+    complete(session, request, signal) {
+      return withTicket(session, signal, (ticket) => api.complete(ticket, request, signal));
+    },
+    abort(session) {
+      return api.abort(session.ticket);
+    },
+  };
+}
