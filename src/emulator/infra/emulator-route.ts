@@ -19,6 +19,12 @@ export interface EmulatorRoute {
    * operation. Routes are tried in order: list the more specific ones first.
    */
   query?: readonly string[];
+  /**
+   * The handler applies faults itself (`FaultController.decide` under the operation's name)
+   * once it has read which operation the request is, because the API names it in the body
+   * (COS legacy `op`); the server then skips its own fault decision for this route.
+   */
+  deferFaults?: boolean;
   handle: RouteHandler;
 }
 

@@ -89,7 +89,7 @@ export class EmulatorServer {
       ctx.route = compiled.route.name;
       if (admin) {
         for (const [k, v] of Object.entries(ADMIN_CORS_HEADERS)) res.setHeader(k, v);
-      } else {
+      } else if (compiled.route.deferFaults !== true) {
         const decision = faults.decide(ctx.route);
         if (decision.latencyMs > 0) {
           ctx.fault = 'latency';
