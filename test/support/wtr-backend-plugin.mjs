@@ -1,4 +1,59 @@
-// web-test-runner plugin: placeholder until the browser suites need the emulator + backend.
+// web-test-runner plugin: starts the Feishu/Lark emulator and the upload backend (both on
+// 127.0.0.1, port 0) for the browser suites, and tells the page where they are:
+// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize }.
+// Both servers are TypeScript, loaded through tsx's API (wtr itself runs plain node).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+
+/** The emulator's one app (docs/emulator.md defaults). */
+export const TEST_APP = Object.freeze({ appId: 'cli_emulator', appSecret: 'emulator-secret' });
+/** Small blocks so a test file of a megabyte or two has several parts. */
+export const TEST_BLOCK_SIZE = 256 * 1024;
+/** A folder the emulator knows. */
+export const TEST_TARGET = 'fldemulatorroot';
+/** Backend pacing per upload endpoint: fast enough for tests, still paced. */
+const TEST_QPS = 50;
+
+/** The plugin; add it to web-test-runner.config.mjs `plugins`. */
 export function testBackendPlugin() {
-  return { name: 'test-backend' };
+  /** @type {Record<string, unknown> | undefined} */
+  let env;
+  /** @type {{ close(): Promise<void> } | undefined} */
+  let emulator;
+  /** @type {{ close(): Promise<void> } | undefined} */
+  let backend;
+  /** @type {string | undefined} */
+  let dataDir;
+  return {
+    name: 'test-backend',
+    async serverStart({ config }) {
+      const { startEmulator } = await tsImport('../../src/emulator/index.ts', import.meta.url);
+      const { startUploadServer } = await tsImport('../../src/server/index.ts', import.meta.url);
+      dataDir = await mkdtemp(join(tmpdir(), 'ccu-wtr-'));
+      // CORS on, so a test can download what was stored straight from the emulator.
+      emulator = await startEmulator({ port: 0, dataDir, feishu: { rateLimit: { enabled: false }, blockSize: TEST_BLOCK_SIZE, cors: true } });
+      const hosts = new Set(['localhost', '127.0.0.1', config.hostname].filter(Boolean));
+      const allowedOrigins = [...hosts].map((host) => `http://${host}:${config.port}`);
+      const feishu = { baseUrl: emulator.url, ...TEST_APP, rateLimitQps: TEST_QPS };
+      backend = await startUploadServer({
+        port: 0,
+        secret: randomBytes(32).toString('hex'),
+        providers: { feishu, lark: feishu },
+        allowedOrigins,
+      });
+      env = { backendUrl: backend.url, emulatorUrl: emulator.url, target: TEST_TARGET, blockSize: TEST_BLOCK_SIZE, ...TEST_APP };
+    },
+    serve(context) {
+      if (context.path === '/__test-env') return { body: JSON.stringify(env ?? {}), type: 'application/json' };
+      return undefined;
+    },
+    async serverStop() {
+      await backend?.close();
+      await emulator?.close();
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
