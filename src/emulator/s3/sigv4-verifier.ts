@@ -139,7 +139,7 @@ export function sigV4SigningKey(secret: string, date: string, region: string, se
 function parseAmzDate(value: string | undefined): number | undefined {
   const m = value === undefined ? null : AMZ_DATE.exec(value);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  const [, y, mo, d, h, mi, s] = m.map(Number);
   const ms = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
   return Number.isFinite(ms) ? ms : undefined;
 }
