@@ -1,5 +1,6 @@
 import { validateFaultConfig } from './infra/fault-controller.js';
 import type { FeishuEmulatorOptions } from './feishu/feishu-config.js';
+import type { CosLegacyEmulatorOptions } from './cos-legacy/cos-legacy-config.js';
 import { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT, type EmulatorOptions } from './emulator-options.js';
 
 /** Default data folder of `npm run emulator` (env `EMULATOR_DATA_DIR`). */
@@ -42,6 +43,12 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions 
   if (env['EMULATOR_FEISHU_RATE_LIMIT']) feishu.rateLimit = { enabled: flag('EMULATOR_FEISHU_RATE_LIMIT', env['EMULATOR_FEISHU_RATE_LIMIT']) };
   if (env['EMULATOR_CORS']) feishu.cors = flag('EMULATOR_CORS', env['EMULATOR_CORS']);
   if (Object.keys(feishu).length > 0) options.feishu = feishu;
+  const cosLegacy: CosLegacyEmulatorOptions = {};
+  if (env['COS_APPID']) cosLegacy.appId = env['COS_APPID'];
+  if (env['COS_BUCKET']) cosLegacy.bucket = env['COS_BUCKET'];
+  if (env['COS_SECRET_ID']) cosLegacy.secretId = env['COS_SECRET_ID'];
+  if (env['COS_SECRET_KEY']) cosLegacy.secretKey = env['COS_SECRET_KEY'];
+  if (Object.keys(cosLegacy).length > 0) options.cosLegacy = cosLegacy;
   if (env['EMULATOR_FAULTS']) {
     let parsed: unknown;
     try {

@@ -1,5 +1,7 @@
 import type { FeishuEmulatorOptions } from './feishu/feishu-config.js';
 import type { FeishuEmulator } from './feishu/feishu-emulator.js';
+import type { CosLegacyEmulatorOptions } from './cos-legacy/cos-legacy-config.js';
+import type { CosLegacyEmulator } from './cos-legacy/cos-legacy-emulator.js';
 import type { FaultConfig, FaultController } from './infra/fault-controller.js';
 import type { RequestLog } from './infra/request-log.js';
 
@@ -22,6 +24,12 @@ export interface EmulatorOptions {
    * tokenTtlSec 7200, uploadIdTtlMs 24 h, cors false, …
    */
   feishu?: FeishuEmulatorOptions;
+  /**
+   * Tencent COS legacy (files/v2) settings (see `CosLegacyEmulatorConfig`): appId, bucket,
+   * secretId, secretKey, sliceSizes (512K/1M/2M/3M), forceSliceSize, sessionTtlMs 24 h,
+   * cors `{ enabled: true, origins: ['*'], exposeEtag: true }`, rateLimit (off), …
+   */
+  cosLegacy?: CosLegacyEmulatorOptions;
   /** Injected faults; off by default. */
   faults?: FaultConfig;
   /** Base clock in ms since the epoch; default `Date.now`. */
@@ -43,5 +51,7 @@ export interface RunningEmulator {
   clock: { now(): number; advance(ms: number): void };
   /** The Feishu/Lark flavour: live config, `expireUploads()`, `setRateLimit()`, `files()`, `tenantToken()`. */
   feishu: FeishuEmulator;
+  /** The COS legacy flavour: live config, `files()`, `sessions()`, `expireSessions()`, `setCors()`, `setRateLimit()`. */
+  cosLegacy: CosLegacyEmulator;
 }
 

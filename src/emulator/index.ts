@@ -17,6 +17,13 @@ export type { FeishuEmulatorConfig, FeishuEmulatorOptions, FeishuRateLimitConfig
 export type { FeishuFileRecord } from './feishu/feishu-state.js';
 export { FEISHU_CODES } from './feishu/feishu-codes.js';
 export { Adler32 } from './feishu/adler32.js';
+export { CosLegacyEmulator, COS_LEGACY_OPS } from './cos-legacy/cos-legacy-emulator.js';
+export { COS_LEGACY_DEFAULTS, COS_LEGACY_SLICE_SIZES } from './cos-legacy/cos-legacy-config.js';
+export type { CosLegacyEmulatorConfig, CosLegacyEmulatorOptions, CosLegacyCorsConfig } from './cos-legacy/cos-legacy-config.js';
+export type { CosLegacyFileRecord, CosLegacySessionRecord, CosLegacySlice } from './cos-legacy/cos-legacy-state.js';
+export { COS_LEGACY_CODES } from './cos-legacy/cos-legacy-codes.js';
+export { Sha1Compressor } from './cos-legacy/sha1-compressor.js';
+export { Crc64Ecma } from './cos-legacy/crc64-ecma.js';
 // Shared building blocks for the sibling flavours (pds/, cos-legacy/, s3/).
 export { BlobStore, TempBlob } from './infra/blob-store.js';
 export { JsonStateFile } from './infra/json-state-file.js';

@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { resolveFeishuConfig } from './feishu/feishu-config.js';
 import { FeishuEmulator } from './feishu/feishu-emulator.js';
+import { resolveCosLegacyConfig } from './cos-legacy/cos-legacy-config.js';
+import { CosLegacyEmulator } from './cos-legacy/cos-legacy-emulator.js';
 import { adminRoutes } from './infra/admin-routes.js';
 import { EmulatorClock } from './infra/emulator-clock.js';
 import { EmulatorServer } from './infra/emulator-server.js';
@@ -27,7 +29,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const faults = new FaultController(options.faults);
   const log = new RequestLog();
   const feishu = new FeishuEmulator({ dataDir: options.dataDir, clock, faults, config: resolveFeishuConfig(options.feishu) });
-  const flavours = [feishu];
+  const cosLegacy = new CosLegacyEmulator({ dataDir: options.dataDir, clock, faults, config: resolveCosLegacyConfig(options.cosLegacy) });
+  const flavours = [feishu, cosLegacy];
   for (const flavour of flavours) await flavour.init();
 
   const server = new EmulatorServer({
@@ -49,6 +52,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     log,
     clock,
     feishu,
+    cosLegacy,
     close() {
       closing ??= (async () => {
         await server.close();

@@ -37,11 +37,15 @@ export class Crc64Ecma {
   update(bytes: Uint8Array): this {
     let hi = this.#hi;
     let lo = this.#lo;
-    for (const byte of bytes) {
-      const i = (lo ^ byte) & 0xff;
-      lo = (((lo >>> 8) | (hi << 24)) ^ (TABLE_LO[i] ?? 0)) >>> 0;
-      hi = ((hi >>> 8) ^ (TABLE_HI[i] ?? 0)) >>> 0;
+    const tableHi = TABLE_HI;
+    const tableLo = TABLE_LO;
+    for (let n = 0; n < bytes.length; n++) {
+      const i = (lo ^ (bytes[n] as number)) & 0xff;
+      lo = ((lo >>> 8) | (hi << 24)) ^ (tableLo[i] as number);
+      hi = (hi >>> 8) ^ (tableHi[i] as number);
     }
+    hi >>>= 0;
+    lo >>>= 0;
     this.#hi = hi;
     this.#lo = lo;
     return this;
