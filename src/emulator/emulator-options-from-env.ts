@@ -1,5 +1,6 @@
 import { validateFaultConfig } from './infra/fault-controller.js';
 import type { FeishuEmulatorOptions } from './feishu/feishu-config.js';
+import type { PdsEmulatorOptions } from './pds/pds-config.js';
 import type { CosLegacyEmulatorOptions } from './cos-legacy/cos-legacy-config.js';
 import { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT, type EmulatorOptions } from './emulator-options.js';
 
@@ -43,6 +44,18 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions 
   if (env['EMULATOR_FEISHU_RATE_LIMIT']) feishu.rateLimit = { enabled: flag('EMULATOR_FEISHU_RATE_LIMIT', env['EMULATOR_FEISHU_RATE_LIMIT']) };
   if (env['EMULATOR_CORS']) feishu.cors = flag('EMULATOR_CORS', env['EMULATOR_CORS']);
   if (Object.keys(feishu).length > 0) options.feishu = feishu;
+  // Aliyun PDS (docs/emulator.md §PDS): the backend reads the same PDS_* names.
+  const pds: PdsEmulatorOptions = {};
+  if (env['PDS_DOMAIN_ID']) pds.domainId = env['PDS_DOMAIN_ID'];
+  if (env['PDS_DRIVE_ID']) pds.driveId = env['PDS_DRIVE_ID'];
+  if (env['PDS_ACCESS_TOKEN']) pds.accessToken = env['PDS_ACCESS_TOKEN'];
+  if (env['EMULATOR_PDS_PARENTS']) pds.parents = env['EMULATOR_PDS_PARENTS'].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (env['EMULATOR_PDS_URL_TTL_SEC']) pds.urlTtlSec = integer('EMULATOR_PDS_URL_TTL_SEC', env['EMULATOR_PDS_URL_TTL_SEC'], 1);
+  if (env['EMULATOR_PDS_MIN_PART_SIZE']) pds.minPartSize = integer('EMULATOR_PDS_MIN_PART_SIZE', env['EMULATOR_PDS_MIN_PART_SIZE'], 1);
+  if (env['EMULATOR_PDS_PARALLEL']) pds.parallelUpload = flag('EMULATOR_PDS_PARALLEL', env['EMULATOR_PDS_PARALLEL']);
+  if (env['EMULATOR_PDS_EXPOSE_ETAG']) pds.exposeEtag = flag('EMULATOR_PDS_EXPOSE_ETAG', env['EMULATOR_PDS_EXPOSE_ETAG']);
+  if (env['PDS_CLIENT_ID'] && env['EMULATOR_PDS_PUBLIC_KEY']) pds.jwtApp = { clientId: env['PDS_CLIENT_ID'], publicKey: env['EMULATOR_PDS_PUBLIC_KEY'] };
+  if (Object.keys(pds).length > 0) options.pds = pds;
   const cosLegacy: CosLegacyEmulatorOptions = {};
   if (env['COS_APPID']) cosLegacy.appId = env['COS_APPID'];
   if (env['COS_BUCKET']) cosLegacy.bucket = env['COS_BUCKET'];

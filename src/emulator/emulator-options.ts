@@ -3,6 +3,8 @@ import type { FeishuEmulator } from './feishu/feishu-emulator.js';
 import type { CosLegacyEmulatorOptions } from './cos-legacy/cos-legacy-config.js';
 import type { CosLegacyEmulator } from './cos-legacy/cos-legacy-emulator.js';
 import type { FaultConfig, FaultController } from './infra/fault-controller.js';
+import type { PdsEmulatorOptions } from './pds/pds-config.js';
+import type { PdsEmulator } from './pds/pds-emulator.js';
 import type { RequestLog } from './infra/request-log.js';
 
 /** Default listening port of `npm run emulator` (env `EMULATOR_PORT`). */
@@ -24,6 +26,12 @@ export interface EmulatorOptions {
    * tokenTtlSec 7200, uploadIdTtlMs 24 h, cors false, …
    */
   feishu?: FeishuEmulatorOptions;
+  /**
+   * Aliyun PDS settings (see `PdsEmulatorConfig`): domainId `emulator`, driveId `1`,
+   * accessToken `pds-emulator-access-token`, parents `['root']`, urlTtlSec 900,
+   * uploadTtlMs 10 days, minPartSize 100 KiB, parallelUpload true, exposeEtag true, jwtApp, …
+   */
+  pds?: PdsEmulatorOptions;
   /**
    * Tencent COS legacy (files/v2) settings (see `CosLegacyEmulatorConfig`): appId, bucket,
    * secretId, secretKey, sliceSizes (512K/1M/2M/3M), forceSliceSize, sessionTtlMs 24 h,
@@ -51,6 +59,8 @@ export interface RunningEmulator {
   clock: { now(): number; advance(ms: number): void };
   /** The Feishu/Lark flavour: live config, `expireUploads()`, `setRateLimit()`, `files()`, `tenantToken()`. */
   feishu: FeishuEmulator;
+  /** The Aliyun PDS flavour: live config, `expireUrls()`, `expireUploads()`, `updateSettings()`, `files()`, `issueToken()`. */
+  pds: PdsEmulator;
   /** The COS legacy flavour: live config, `files()`, `sessions()`, `expireSessions()`, `setCors()`, `setRateLimit()`. */
   cosLegacy: CosLegacyEmulator;
 }

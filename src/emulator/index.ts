@@ -17,6 +17,13 @@ export type { FeishuEmulatorConfig, FeishuEmulatorOptions, FeishuRateLimitConfig
 export type { FeishuFileRecord } from './feishu/feishu-state.js';
 export { FEISHU_CODES } from './feishu/feishu-codes.js';
 export { Adler32 } from './feishu/adler32.js';
+export { PdsEmulator, PDS_STORAGE_PREFIX } from './pds/pds-emulator.js';
+export type { PdsRuntimeSettings } from './pds/pds-emulator.js';
+export { PDS_DEFAULTS } from './pds/pds-config.js';
+export type { PdsEmulatorConfig, PdsEmulatorOptions, PdsJwtAppConfig, PdsRateLimitConfig } from './pds/pds-config.js';
+export type { PdsFileRecord, Sha1Ctx } from './pds/pds-state.js';
+export { PDS_CODE_STATUS, OSS_CODE_STATUS } from './pds/pds-codes.js';
+export { pdsProofRange } from './pds/pds-proof.js';
 export { CosLegacyEmulator, COS_LEGACY_OPS } from './cos-legacy/cos-legacy-emulator.js';
 export { COS_LEGACY_DEFAULTS, COS_LEGACY_SLICE_SIZES } from './cos-legacy/cos-legacy-config.js';
 export type { CosLegacyEmulatorConfig, CosLegacyEmulatorOptions, CosLegacyCorsConfig } from './cos-legacy/cos-legacy-config.js';

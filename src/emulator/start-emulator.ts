@@ -8,6 +8,8 @@ import { EmulatorClock } from './infra/emulator-clock.js';
 import { EmulatorServer } from './infra/emulator-server.js';
 import { FaultController } from './infra/fault-controller.js';
 import { RequestLog } from './infra/request-log.js';
+import { resolvePdsConfig } from './pds/pds-config.js';
+import { PdsEmulator } from './pds/pds-emulator.js';
 import { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT, type EmulatorOptions, type RunningEmulator } from './emulator-options.js';
 
 /**
@@ -30,7 +32,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const log = new RequestLog();
   const feishu = new FeishuEmulator({ dataDir: options.dataDir, clock, faults, config: resolveFeishuConfig(options.feishu) });
   const cosLegacy = new CosLegacyEmulator({ dataDir: options.dataDir, clock, faults, config: resolveCosLegacyConfig(options.cosLegacy) });
-  const flavours = [feishu, cosLegacy];
+  const pds = new PdsEmulator({ dataDir: options.dataDir, clock, faults, config: resolvePdsConfig(options.pds) });
+  const flavours = [feishu, cosLegacy, pds];
   for (const flavour of flavours) await flavour.init();
 
   const server = new EmulatorServer({
@@ -52,6 +55,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     log,
     clock,
     feishu,
+    pds,
     cosLegacy,
     close() {
       closing ??= (async () => {
