@@ -1,4 +1,4 @@
-import { sleep } from './sleep.js';
+import { sleep, untilAborted } from './sleep.js';
 
 /**
  * Gap between part starts after a rate limit, before it doubles: 200 ms is Feishu's
@@ -24,6 +24,7 @@ export class Pacer {
   #lastStart = Number.NEGATIVE_INFINITY;
   #blockedUntil = 0;
   #adaptiveGapMs = 0;
+  #tail: Promise<void> = Promise.resolve();
 
   constructor(now: () => number) {
     this.#now = now;
@@ -40,15 +41,26 @@ export class Pacer {
   }
 
   /**
-   * Reserve the next start slot and wait for it. Reserving first keeps concurrent
-   * callers in order, each `max(minIntervalMs, adaptive gap)` after the previous one.
+   * Wait for this caller's turn to start a request. Callers queue in order and each one
+   * starts `max(minIntervalMs, adaptive gap)` after the previous one *actually* started,
+   * so a late timer (a busy main thread) cannot bunch starts together.
    */
   async wait(minIntervalMs: number, signal: AbortSignal): Promise<void> {
-    const now = this.#now();
-    const gap = Math.max(minIntervalMs, this.#adaptiveGapMs);
-    const at = Math.max(now, this.#lastStart + gap, this.#blockedUntil);
-    this.#lastStart = at;
-    if (at > now) await sleep(at - now, signal);
+    const previous = this.#tail;
+    let passOn = (): void => {};
+    this.#tail = new Promise<void>((resolve) => {
+      passOn = resolve;
+    });
+    try {
+      await untilAborted(previous, signal);
+      const now = this.#now();
+      const at = Math.max(now, this.#lastStart + Math.max(minIntervalMs, this.#adaptiveGapMs), this.#blockedUntil);
+      if (at > now) await sleep(at - now, signal);
+      this.#lastStart = this.#now();
+    } finally {
+      // An aborted caller hands its turn on only once the caller before it is through.
+      void previous.then(passOn);
+    }
   }
 
   /** The provider said "too many requests": block every start for `waitMs`, widen the gap. */

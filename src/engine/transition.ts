@@ -61,8 +61,3 @@ const TABLE: Table = {
 export function transition(state: UploadStatus, event: UploadTransitionEvent): UploadStatus | null {
   return TABLE[state][event] ?? null;
 }
-
-/** True for statuses that never change again. */
-export function isTerminal(status: UploadStatus): boolean {
-  return status === 'done' || status === 'cancelled';
-}
