@@ -1,3 +1,10 @@
+/**
+ * Bytes read ahead of the upstream writer. A little read-ahead lets the client socket and the
+ * provider socket work at the same time (bench/relay-throughput.ts: about 50 → 75 MiB/s from
+ * none to 1 MiB) while memory per relay stays bounded and well under one 4 MiB part.
+ */
+export const RELAY_READ_AHEAD_BYTES = 1024 * 1024;
+
 /** A part body that must be exactly `expected` bytes, and the verdict once it has flowed. */
 export interface ExactLengthStream {
   stream: ReadableStream<Uint8Array>;
@@ -8,8 +15,8 @@ export interface ExactLengthStream {
 }
 
 /**
- * Pass `source` through unchanged while counting it, without buffering: each pull reads one
- * chunk. If the source runs past `expected` bytes, or ends short of it, the stream errors
+ * Pass `source` through unchanged while counting it, never buffering more than
+ * RELAY_READ_AHEAD_BYTES. If the source runs past `expected` bytes, or ends short of it, the stream errors
  * instead of delivering the bad tail or closing cleanly, so the upstream request built on it
  * is aborted and the provider never stores a wrong-sized part (docs/protocol.md §Relay).
  *
@@ -48,8 +55,8 @@ export function exactLengthStream(source: ReadableStream<Uint8Array> | null, exp
         await reader?.cancel(reason).catch(() => undefined);
       },
     },
-    // Pull only when the consumer asks: at most one chunk is held here at a time.
-    { highWaterMark: 0 },
+    // Bounded read-ahead: never the whole part.
+    new ByteLengthQueuingStrategy({ highWaterMark: RELAY_READ_AHEAD_BYTES }),
   );
   return {
     stream,
