@@ -5,6 +5,8 @@ import type { CosLegacyEmulator } from './cos-legacy/cos-legacy-emulator.js';
 import type { FaultConfig, FaultController } from './infra/fault-controller.js';
 import type { PdsEmulatorOptions } from './pds/pds-config.js';
 import type { PdsEmulator } from './pds/pds-emulator.js';
+import type { S3EmulatorOptions } from './s3/s3-config.js';
+import type { S3Emulator } from './s3/s3-emulator.js';
 import type { RequestLog } from './infra/request-log.js';
 
 /** Default listening port of `npm run emulator` (env `EMULATOR_PORT`). */
@@ -38,6 +40,14 @@ export interface EmulatorOptions {
    * cors `{ enabled: true, origins: ['*'], exposeEtag: true }`, rateLimit (off), …
    */
   cosLegacy?: CosLegacyEmulatorOptions;
+  /**
+   * S3-compatible settings (see `S3EmulatorConfig`), served on a second listener (path-style
+   * `{s3Url}/{bucket}/{key}`): port 9000 (0 when `port` is 0), region `us-east-1`, buckets
+   * `['ccu-uploads']`, accessKeyId `EMULATORS3ACCESSKEY1`, secretAccessKey
+   * `emulator-s3-secret-key`, minPartSize 5 MiB, maxParts 10000, cors
+   * `{ enabled: true, allowedOrigins: ['*'], exposeEtag: true }`, temporaryCredentials [], …
+   */
+  s3?: S3EmulatorOptions;
   /** Injected faults; off by default. */
   faults?: FaultConfig;
   /** Base clock in ms since the epoch; default `Date.now`. */
@@ -63,5 +73,9 @@ export interface RunningEmulator {
   pds: PdsEmulator;
   /** The COS legacy flavour: live config, `files()`, `sessions()`, `expireSessions()`, `setCors()`, `setRateLimit()`. */
   cosLegacy: CosLegacyEmulator;
+  /** The S3 listener, e.g. `http://127.0.0.1:9000` (path-style: `${s3Url}/${bucket}/${key}`). */
+  s3Url: string;
+  /** The S3 flavour: live config, `setCors()`, `expirePresignedUrls()`, `expireUploads()`, `objects()`, `readObject()`. */
+  s3: S3Emulator;
 }
 

@@ -31,6 +31,15 @@ export type { CosLegacyFileRecord, CosLegacySessionRecord, CosLegacySlice } from
 export { COS_LEGACY_CODES } from './cos-legacy/cos-legacy-codes.js';
 export { Sha1Compressor } from './cos-legacy/sha1-compressor.js';
 export { Crc64Ecma } from './cos-legacy/crc64-ecma.js';
+export { S3Emulator } from './s3/s3-emulator.js';
+export { S3_DEFAULTS, S3_DEFAULT_PORT, S3_MIN_PART_SIZE, S3_MAX_PART_SIZE, S3_MAX_PARTS, S3_MAX_LIST_PARTS } from './s3/s3-config.js';
+export type { S3EmulatorConfig, S3EmulatorOptions, S3CorsConfig, S3TemporaryCredentials } from './s3/s3-config.js';
+export type { S3ObjectRecord, S3UploadRecord, S3PartRecord, S3ObjectChecksum } from './s3/s3-state.js';
+export { S3_CODES } from './s3/s3-codes.js';
+export { createS3ChecksumHasher, S3_CHECKSUM_ALGORITHMS } from './s3/s3-checksums.js';
+export type { S3ChecksumAlgorithm, S3ChecksumHasher } from './s3/s3-checksums.js';
+export { SigV4Verifier } from './s3/sigv4-verifier.js';
+export { AwsChunkedDecoder, AwsChunkedError } from './s3/aws-chunked-decoder.js';
 // Shared building blocks for the sibling flavours (pds/, cos-legacy/, s3/).
 export { BlobStore, TempBlob } from './infra/blob-store.js';
 export { JsonStateFile } from './infra/json-state-file.js';

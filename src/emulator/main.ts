@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       `emulator listening on ${emulator.url}`,
       `  data dir: ${options.dataDir}`,
       `  feishu/lark: app_id=${feishu.appId} parents=${feishu.parents.join(',')} block_size=${feishu.blockSize} rate_limit=${feishu.rateLimit.enabled ? 'on' : 'off'} cors=${feishu.cors ? 'on' : 'off'}`,
+      `  s3: ${emulator.s3Url}/{bucket}/{key} buckets=${emulator.s3.config.buckets.join(',')} region=${emulator.s3.config.region} access_key=${emulator.s3.config.accessKeyId} min_part_size=${emulator.s3.config.minPartSize} cors=${emulator.s3.config.cors.enabled ? 'on' : 'off'} expose_etag=${emulator.s3.config.cors.exposeEtag ? 'on' : 'off'}`,
       `  admin: ${emulator.url}/__emulator (faults, log, clock)`,
       '',
     ].join('\n'),

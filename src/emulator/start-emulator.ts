@@ -10,6 +10,8 @@ import { FaultController } from './infra/fault-controller.js';
 import { RequestLog } from './infra/request-log.js';
 import { resolvePdsConfig } from './pds/pds-config.js';
 import { PdsEmulator } from './pds/pds-emulator.js';
+import { resolveS3Config, S3_DEFAULT_PORT } from './s3/s3-config.js';
+import { S3Emulator } from './s3/s3-emulator.js';
 import { EMULATOR_DEFAULT_HOST, EMULATOR_DEFAULT_PORT, type EmulatorOptions, type RunningEmulator } from './emulator-options.js';
 
 /**
@@ -34,7 +36,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const cosLegacy = new CosLegacyEmulator({ dataDir: options.dataDir, clock, faults, config: resolveCosLegacyConfig(options.cosLegacy) });
   const pds = new PdsEmulator({ dataDir: options.dataDir, clock, faults, config: resolvePdsConfig(options.pds) });
   const flavours = [feishu, cosLegacy, pds];
-  for (const flavour of flavours) await flavour.init();
+  // S3 is path-style (`/{bucket}/{key}` catches every path), so it gets a listener of its own.
+  const s3 = new S3Emulator({ dataDir: options.dataDir, clock, faults, config: resolveS3Config(options.s3) });
+  const s3Port = options.s3?.port ?? (port === 0 ? 0 : S3_DEFAULT_PORT);
+  if (!Number.isInteger(s3Port) || s3Port < 0 || s3Port > 65535) throw new RangeError(`s3.port must be 0..65535, got ${s3Port}`);
+  for (const flavour of [...flavours, s3]) await flavour.init();
 
   const server = new EmulatorServer({
     host,
@@ -43,9 +49,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     faults,
     log,
     flavours,
-    adminRoutes: adminRoutes({ faults, log, clock, flavours: flavours.map((f) => f.name) }),
+    adminRoutes: [...adminRoutes({ faults, log, clock, flavours: [...flavours, s3].map((f) => f.name) }), ...s3.adminRoutes],
   });
+  const s3Server = new EmulatorServer({ host, port: s3Port, clock, faults, log, flavours: [s3], adminRoutes: [] });
   const bound = await server.listen();
+  let s3Bound: number;
+  try {
+    s3Bound = await s3Server.listen();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {
@@ -57,10 +71,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     feishu,
     pds,
     cosLegacy,
+    s3Url: `http://${urlHost}:${s3Bound}`,
+    s3,
     close() {
       closing ??= (async () => {
         await server.close();
-        for (const flavour of flavours) await flavour.close();
+        await s3Server.close();
+        for (const flavour of [...flavours, s3]) await flavour.close();
       })();
       return closing;
     },
