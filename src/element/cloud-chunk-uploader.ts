@@ -6,7 +6,7 @@ import { isProviderName, type ProviderName } from '../core/provider-name.js';
 import type { UploadSnapshot } from '../core/upload-snapshot.js';
 import { UploadEngine, type UploadEngineOptions, type UploadEngineOptionsPatch } from '../engine/index.js';
 import { HashPool } from '../hashing/index.js';
-import { createProviderClient } from '../providers/registry.js';
+import { createProviderClient, supportedProviders } from '../providers/registry.js';
 import { cloudChunkUploaderStyles } from './cloud-chunk-uploader.styles.js';
 import { formatBytes } from './format-bytes.js';
 import { i18n, resolveLocale, type Messages } from './i18n.js';
@@ -212,8 +212,8 @@ export class CloudChunkUploader extends LitElement {
   addFiles(files: File[] | FileList): readonly UploadSnapshot[] {
     const list = Array.from(files);
     if (list.length === 0) return [];
-    if (!isProviderName(this.provider)) {
-      // No provider to send them to: say so instead of sending them to the previous one.
+    if (!this.#providerSupported) {
+      // No client for this provider: say so instead of sending the files to the previous one.
       this.#announcement = this.#messages.unknownProvider(String(this.provider));
       this.requestUpdate();
       return [];
@@ -280,7 +280,7 @@ export class CloudChunkUploader extends LitElement {
   protected override render(): TemplateResult {
     const t = this.#messages;
     const uploads = this.uploads;
-    const providerProblem = isProviderName(this.provider) ? undefined : t.unknownProvider(String(this.provider));
+    const providerProblem = this.#providerSupported ? undefined : t.unknownProvider(String(this.provider));
     return html`
       <div
         part="drop-zone"
@@ -302,7 +302,7 @@ export class CloudChunkUploader extends LitElement {
         tabindex="-1"
         aria-hidden="true"
         ?multiple=${this.multiple}
-        accept=${this.accept === '' ? nothing : this.accept}
+        accept=${this.accept ? this.accept : nothing}
         @change=${this.#onInputChange}
       />
       ${providerProblem === undefined ? nothing : html`<p part="notice" class="notice" role="alert">${providerProblem}</p>`}
@@ -393,7 +393,7 @@ export class CloudChunkUploader extends LitElement {
       concurrency: positive(this.concurrency) ?? DEFAULT_CONCURRENCY,
       chunkSize: positive(this.chunkSize),
       maxFileSize: positive(this.maxFileSize),
-      accept: this.accept === '' || this.accept == null ? undefined : this.accept,
+      accept: this.accept ? this.accept : undefined,
       autoStart: !this.manualStart,
     };
   }
@@ -410,6 +410,11 @@ export class CloudChunkUploader extends LitElement {
     return new UploadEngine(options);
   }
 
+  /** A browser client exists for the `provider` attribute's value. */
+  get #providerSupported(): boolean {
+    return isProviderName(this.provider) && supportedProviders().includes(this.provider);
+  }
+
   #currentProviderKey(): string {
     return `${this.provider}\n${this.endpoint}`;
   }
@@ -422,7 +427,7 @@ export class CloudChunkUploader extends LitElement {
     const changed = (Object.keys(next) as (keyof DerivedOptions)[]).filter((key) => this.#applied?.[key] !== next[key]);
     const patch: UploadEngineOptionsPatch = Object.fromEntries(changed.map((key) => [key, next[key]]));
     const providerKey = this.#currentProviderKey();
-    if (providerKey !== this.#providerKey && isProviderName(this.provider)) {
+    if (providerKey !== this.#providerKey && this.#providerSupported) {
       patch.provider = createProviderClient(this.provider, { endpoint: this.endpoint });
       this.#providerKey = providerKey;
     }

@@ -63,8 +63,9 @@ const HOSTILE_NAMES = [
   '<img src=x onerror=alert(1)>.txt',
   '../../etc/passwd',
   '🎉 party 🦄 émoji 文件.bin',
-  `${'long-name-'.repeat(30)}.dat`,
 ];
+/** 300 characters: Feishu takes at most 250 (specs/cloud-apis.md §1.3), so it must fail clearly. */
+const TOO_LONG_NAME = `${'long-name-'.repeat(29)}012345.dat`;
 
 describe('<cloud-chunk-uploader>', () => {
   let backend: Backend | undefined;
@@ -144,8 +145,9 @@ describe('<cloud-chunk-uploader>', () => {
 
   it('renders hostile and unusual file names as text and uploads them', async () => {
     const h = await create({ multiple: true });
-    await h.choose(HOSTILE_NAMES.map((name) => file(name, 1000 + name.length)));
-    for (const name of HOSTILE_NAMES) {
+    await h.choose([...HOSTILE_NAMES, TOO_LONG_NAME].map((name) => file(name, 1000 + name.length)));
+    equal(TOO_LONG_NAME.length, 300, 'long name length');
+    for (const name of [...HOSTILE_NAMES, TOO_LONG_NAME]) {
       const row = h.row(name);
       equal(row.name, name, 'rendered name');
       equal(row.nameElement.children.length, 0, `no markup inside the name of ${name}`);
@@ -158,6 +160,8 @@ describe('<cloud-chunk-uploader>', () => {
       equal(row.status, 'done', `status of ${name}`);
       assert(h.upload(name)?.result?.fileToken, `file token of ${name}`);
     }
+    const long = await h.waitForStatus(TOO_LONG_NAME, 'done', 'failed');
+    equal(long.errorText, 'This file name is not allowed', 'a name the provider refuses gets a clear error');
   });
 
   it('shows a clear per-file error when the backend is unreachable, for every file', async () => {

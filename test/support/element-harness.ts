@@ -210,9 +210,12 @@ export class NetworkSpy {
 
   install(): this {
     const requests = this.requests;
+    // The originals are only ever called with an explicit receiver (`.call`), or put back.
+    /* eslint-disable @typescript-eslint/unbound-method */
     const originalFetch = window.fetch;
     const originalOpen = XMLHttpRequest.prototype.open;
     const originalSend = XMLHttpRequest.prototype.send;
+    /* eslint-enable @typescript-eslint/unbound-method */
     const opened = new WeakMap<XMLHttpRequest, { method: string; url: string }>();
     window.fetch = function (input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
       const url = input instanceof Request ? input.url : String(input);
