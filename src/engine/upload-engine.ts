@@ -680,11 +680,13 @@ export class UploadEngine extends EventTarget {
     let checksumResent = false;
     const pacer = this.#pacer(client.name);
     for (;;) {
-      const checksum = session.partChecksum === null ? undefined : await this.#checksum(upload, phase, session, index);
-      const release = await this.#slots.acquire(signal);
       let loaded = 0;
       let failed: unknown;
+      let release: (() => void) | undefined;
       try {
+        // Hash before taking a slot, so a slot never waits for the hash pool.
+        const checksum = session.partChecksum === null ? undefined : await this.#checksum(upload, phase, session, index);
+        release = await this.#slots.acquire(signal);
         await pacer.wait(session.traffic.minIntervalMs, signal);
         if (!this.#connectivity.online) {
           this.#pauseUpload(upload, 'offline');
@@ -718,7 +720,7 @@ export class UploadEngine extends EventTarget {
       } catch (error) {
         failed = error;
       } finally {
-        release();
+        release?.();
       }
       phase.inFlight.delete(index);
       this.#progressed(upload);
@@ -794,6 +796,8 @@ export class UploadEngine extends EventTarget {
         return value;
       } catch (error) {
         if (phase.controller.signal.aborted) throw abortError(phase.controller.signal);
+        // The pool classifies its own failures (a crashed worker is worth a retry).
+        if (error instanceof UploadError) throw error;
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw new UploadError({ code: 'unknown', kind: 'fatal', message: `Could not read or hash bytes ${start}–${end} of the file (${reason})` }, { cause: error });
       } finally {

@@ -26,6 +26,7 @@ export class FakeHashService implements HashService {
   /** Delay before each checksum resolves (ms). */
   delayMs: number;
   #corrupt = new Map<number, number>();
+  #failures = new Map<number, { error: Error; times: number }>();
 
   constructor(options: { delayMs?: number } = {}) {
     this.delayMs = options.delayMs ?? 0;
@@ -34,6 +35,11 @@ export class FakeHashService implements HashService {
   /** The next `times` checksums of the part starting at `start` come out wrong. */
   corrupt(start: number, times = 1): void {
     this.#corrupt.set(start, times);
+  }
+
+  /** The next `times` checksums of the part starting at `start` reject with `error`. */
+  fail(start: number, error: Error, times = 1): void {
+    this.#failures.set(start, { error, times });
   }
 
   /** Requests still running. */
@@ -56,6 +62,11 @@ export class FakeHashService implements HashService {
         try {
           if (this.delayMs > 0) await sleep(this.delayMs, signal);
           if (signal?.aborted) throw abortError(signal);
+          const failure = this.#failures.get(start);
+          if (failure !== undefined && failure.times > 0) {
+            failure.times -= 1;
+            throw failure.error;
+          }
           const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
           bytesHashed += bytes.length;
           const left = this.#corrupt.get(start) ?? 0;
