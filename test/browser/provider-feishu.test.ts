@@ -102,6 +102,19 @@ describe('Feishu provider client (relay through the backend)', () => {
     equal(await sha1Hex(await storedBytes(env, result.fileToken)), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored file');
   });
 
+  it('uploads through the Lark flavour under the provider name lark', async () => {
+    const env = await testEnv();
+    const client = createProviderClient('lark', { endpoint: env.backendUrl });
+    const file = randomFile('lark.bin', 4321);
+    const session = await client.createSession({ provider: 'lark', target: env.target, fileName: file.name, size: file.size }, never);
+    equal(session.provider, 'lark', 'session provider');
+    const checksum = adler32(new Uint8Array(await file.arrayBuffer()));
+    const receipt = await client.sendPart(session, { index: 0, start: 0, end: file.size, body: file, checksum }, () => {}, never);
+    const result = await client.complete(session, { parts: [receipt] }, never);
+    equal(result.provider, 'lark', 'result provider');
+    equal(await sha1Hex(await storedBytes(env, result.fileToken ?? '')), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored file');
+  });
+
   it('turns a wrong part checksum into checksum-mismatch with Feishu code 1062008', async () => {
     const env = await testEnv();
     const client = createFeishuClient({ endpoint: env.backendUrl });
