@@ -175,6 +175,37 @@ void describe('backend relaying to the Feishu emulator', () => {
     assert.equal(emulator.log.filter('feishu.*.upload_part').length, 0);
   });
 
+  void it('aborts a chunked relay that runs past the planned length, so the provider stores no part', async () => {
+    const file = new Uint8Array(randomBytes(65536 + 100));
+    const client = new Client(backend.url);
+    const session = await client.create(file.length);
+    assert.equal((await client.put(session, 0, file.subarray(0, 65536))).status, 200);
+    // No Content-Length: the body arrives chunked and is only found too long mid-stream.
+    const tooLong = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(file.subarray(65536));
+        controller.enqueue(new Uint8Array(50));
+        controller.close();
+      },
+    });
+    const refused = await client.call('/v1/sessions/parts/1', {
+      method: 'PUT', headers: { authorization: `Bearer ${session.ticket}` }, body: tooLong, duplex: 'half',
+    } as RequestInit);
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as ErrorResponse).error.code, 'size-mismatch');
+    const early = await client.complete(session, []);
+    assert.equal(early.status, 409, 'part 1 was not stored');
+    assert.equal(((await early.json()) as ErrorResponse).error.code, 'parts-missing');
+    assert.equal((await client.put(session, 1, file.subarray(65536))).status, 200);
+    const done = await client.complete(session, []);
+    assert.equal(done.status, 200);
+    const { result } = (await done.json()) as CompleteResponse;
+    const stored = await fetch(`${emulator.url}/open-apis/drive/v1/files/${result.fileToken}/download`, {
+      headers: { authorization: `Bearer ${emulator.feishu.tenantToken()}` },
+    });
+    assert.deepEqual(new Uint8Array(await stored.arrayBuffer()), file);
+  });
+
   void it('renews a ticket for the same upload, and the new ticket completes it', async () => {
     const file = new Uint8Array(randomBytes(300));
     const client = new Client(backend.url);
