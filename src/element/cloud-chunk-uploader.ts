@@ -16,7 +16,7 @@ import { uploadMessage, uploadStatusText } from './upload-message.js';
 /** The tag the element is registered under. */
 export const CLOUD_CHUNK_UPLOADER_TAG = 'cloud-chunk-uploader';
 
-/** Default parts in flight per upload, as documented in DESIGN.md "Element API". */
+/** Default parts in flight across all uploads (DESIGN.md "Element API"). */
 const DEFAULT_CONCURRENCY = 3;
 
 type RowAction = 'pause' | 'resume' | 'cancel' | 'retry';
@@ -157,7 +157,7 @@ export class CloudChunkUploader extends LitElement {
   declare provider: ProviderName;
   /** Where files go: Feishu folder token, PDS parent id, bucket prefix... Changing it affects later files. */
   declare target: string;
-  /** Parts in flight per upload (the provider's traffic budget may lower it). Default 3. */
+  /** Parts in flight across all uploads (also the most files active at once); each provider's traffic budget may lower it. Default 3. */
   declare concurrency: number;
   /** Preferred part size in bytes; providers that dictate their own ignore it. */
   declare chunkSize: number | undefined;

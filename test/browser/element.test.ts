@@ -294,6 +294,20 @@ describe('<cloud-chunk-uploader>', () => {
     assert(bodies.every((b) => b.provider === 'feishu'), 'provider in every request');
   });
 
+  it('hands concurrency and chunk-size to the engine, and applies a later concurrency change', async () => {
+    const h = await create({ endpoint: UNREACHABLE, multiple: true, concurrency: '1', 'chunk-size': '65536' });
+    await h.choose([file('c1.bin', 100), file('c2.bin', 100)]);
+    const active = (status: string): boolean => status === 'preparing' || status === 'uploading';
+    await h.waitFor('one active upload', () => h.rows.some((r) => active(r.status)));
+    // The unreachable backend keeps the first file retrying for seconds; the second must wait.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    equal(h.rows.map((r) => (active(r.status) ? 'active' : r.status)).join(','), 'active,queued', 'one file at a time');
+    h.element.concurrency = 2;
+    await h.waitFor('the second file to start', () => h.row('c2.bin').status !== 'queued');
+    const session = spy.to(UNREACHABLE).find((r) => r.body?.includes('"fileName"'));
+    equal((JSON.parse(session?.body ?? '{}') as { partSize?: number }).partSize, 65536, 'chunk-size is the preferred part size');
+  });
+
   it('adds files dropped on the drop zone or pasted into it', async () => {
     const h = await create({ 'manual-start': true, multiple: true });
     await h.drop([file('dropped.bin', 10), file('dropped-2.bin', 10)]);
