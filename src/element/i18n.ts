@@ -33,7 +33,6 @@ export interface Messages {
   readonly errors: Readonly<Partial<Record<UploadErrorCode, string>>>;
   readonly announceDone: (name: string) => string;
   readonly announceFailed: (name: string, reason: string) => string;
-  readonly announceQueueComplete: string;
 }
 
 function englishDuration(seconds: number): string {
@@ -108,7 +107,6 @@ const en: Messages = {
   },
   announceDone: (name) => `${name} uploaded`,
   announceFailed: (name, reason) => `${name} failed: ${reason}`,
-  announceQueueComplete: 'All uploads finished',
 };
 
 const zhCN: Messages = {
@@ -167,7 +165,6 @@ const zhCN: Messages = {
   },
   announceDone: (name) => `${name} 上传完成`,
   announceFailed: (name, reason) => `${name} 上传失败：${reason}`,
-  announceQueueComplete: '全部上传已结束',
 };
 
 /**
