@@ -15,5 +15,8 @@ export { localOnlyAuthenticate } from './local-only-authenticate.js';
 export { HttpError } from './http-error.js';
 export { TicketSigner, type UploadTicket, type DownloadTicket } from './ticket-signer.js';
 export { FEISHU_UPLOAD_QPS, type FeishuServerConfig } from './providers/feishu-provider.js';
+export { PdsProvider, pdsPartPlan, pdsProofRange, type PdsServerConfig, type PdsCheckNameMode } from './providers/pds-provider.js';
+export type { PdsJwtApp } from './providers/pds-jwt-assertion.js';
+export { pdsServerConfigFromEnv } from './providers/pds-config-from-env.js';
 export type { ServerProvidersConfig } from './providers/server-provider-registry.js';
 export type { ServerProvider } from './providers/server-provider.js';

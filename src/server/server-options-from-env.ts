@@ -1,4 +1,5 @@
 import type { UploadHandlerOptions } from './create-upload-handler.js';
+import { pdsServerConfigFromEnv } from './providers/pds-config-from-env.js';
 
 /** `npm run server` listens here unless SERVER_PORT says otherwise. */
 export const DEFAULT_SERVER_PORT = 8788;
@@ -57,6 +58,8 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptionsFromE
     providers: {
       feishu: { baseUrl: feishuBaseUrl, ...app },
       lark: { baseUrl: env['LARK_BASE_URL'] || feishuBaseUrl, ...app },
+      // PDS_* variables: see pdsServerConfigFromEnv (docs/protocol.md §PDS).
+      pds: pdsServerConfigFromEnv(env, emulator),
     },
     allowedOrigins: origins,
     ...(maxFileSize !== undefined && { maxFileSize }),

@@ -1,11 +1,13 @@
 import type { ProviderName } from '../../core/index.js';
 import { FeishuProvider, type FeishuServerConfig } from './feishu-provider.js';
+import { PdsProvider, type PdsServerConfig } from './pds-provider.js';
 import type { ServerProvider } from './server-provider.js';
 
 /** Provider configurations by provider name; only configured providers accept uploads. */
 export interface ServerProvidersConfig {
   feishu?: FeishuServerConfig;
   lark?: FeishuServerConfig;
+  pds?: PdsServerConfig;
   // TODO(#3) pds, cos-legacy, s3: one sibling module each, registered below.
 }
 
@@ -27,5 +29,6 @@ export function serverProviderRegistry(config: ServerProvidersConfig, context: S
   const providers = new Map<ProviderName, ServerProvider>();
   if (config.feishu) providers.set('feishu', new FeishuProvider('feishu', config.feishu, context));
   if (config.lark) providers.set('lark', new FeishuProvider('lark', config.lark, context));
+  if (config.pds) providers.set('pds', new PdsProvider(config.pds, context));
   return providers;
 }
