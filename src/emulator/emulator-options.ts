@@ -42,7 +42,8 @@ export interface EmulatorOptions {
   cosLegacy?: CosLegacyEmulatorOptions;
   /**
    * S3-compatible settings (see `S3EmulatorConfig`), served on a second listener (path-style
-   * `{s3Url}/{bucket}/{key}`): port 9000 (0 when `port` is 0), region `us-east-1`, buckets
+   * `{s3Url}/{bucket}/{key}`): port 9000 (0 when `port` is 0; a free port when 9000 is taken and
+   * no port was asked for — read `s3Url`), region `us-east-1`, buckets
    * `['ccu-uploads']`, accessKeyId `EMULATORS3ACCESSKEY1`, secretAccessKey
    * `emulator-s3-secret-key`, minPartSize 5 MiB, maxParts 10000, cors
    * `{ enabled: true, allowedOrigins: ['*'], exposeEtag: true }`, temporaryCredentials [], …

@@ -51,11 +51,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     flavours,
     adminRoutes: [...adminRoutes({ faults, log, clock, flavours: [...flavours, s3].map((f) => f.name) }), ...s3.adminRoutes],
   });
-  const s3Server = new EmulatorServer({ host, port: s3Port, clock, faults, log, flavours: [s3], adminRoutes: [] });
+  let s3Server = new EmulatorServer({ host, port: s3Port, clock, faults, log, flavours: [s3], adminRoutes: [] });
   const bound = await server.listen();
   let s3Bound: number;
   try {
-    s3Bound = await s3Server.listen();
+    try {
+      s3Bound = await s3Server.listen();
+    } catch (error) {
+      // Only the implicit default (9000) may move: a second emulator (parallel e2e runs, a
+      // local MinIO) must not fail to start because of it. An explicit s3.port stays strict.
+      if (options.s3?.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      s3Server = new EmulatorServer({ host, port: 0, clock, faults, log, flavours: [s3], adminRoutes: [] });
+      s3Bound = await s3Server.listen();
+    }
   } catch (error) {
     await server.close();
     throw error;

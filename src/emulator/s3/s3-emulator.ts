@@ -659,7 +659,9 @@ export class S3Emulator implements EmulatorFlavour {
       previous = partNumber;
     }
     const algorithm = upload.checksumAlgorithm;
-    for (const [i, { partNumber, etag, checksums }] of listed.entries()) {
+    // Unknown parts first, then sizes: one bad ETag is reported as InvalidPart whatever its size.
+    const found: S3PartRecord[] = [];
+    for (const { partNumber, etag, checksums } of listed) {
       const part = upload.parts[String(partNumber)];
       if (!part || bareEtag(part.etag) !== bareEtag(etag)) fail('InvalidPart', undefined, { UploadId: upload.uploadId, PartNumber: String(partNumber), ETag: etag });
       if (algorithm !== undefined) {
@@ -667,9 +669,12 @@ export class S3Emulator implements EmulatorFlavour {
         if (given === undefined) fail('InvalidRequest', `The upload was created using a ${algorithm} checksum. The complete request must include the checksum for each part. It was missing for part ${partNumber} in the request.`);
         if (given !== part.checksums[algorithm]) fail('InvalidPart', `The ${ALGORITHM_LABEL[algorithm]} of part ${partNumber} does not match the uploaded part.`, { UploadId: upload.uploadId, PartNumber: String(partNumber), ETag: etag });
       }
-      // Every part but the last must meet the minimum (§4.1: EntityTooSmall at Complete).
-      if (i < listed.length - 1 && part.size < this.config.minPartSize) {
-        fail('EntityTooSmall', undefined, { ProposedSize: String(part.size), MinSizeAllowed: String(this.config.minPartSize), PartNumber: String(partNumber), ETag: part.etag });
+      found.push(part);
+    }
+    // Every part but the last must meet the minimum (§4.1: EntityTooSmall at Complete).
+    for (const [i, part] of found.entries()) {
+      if (i < found.length - 1 && part.size < this.config.minPartSize) {
+        fail('EntityTooSmall', undefined, { ProposedSize: String(part.size), MinSizeAllowed: String(this.config.minPartSize), PartNumber: String(listed[i]?.partNumber), ETag: part.etag });
       }
     }
     this.#completing.add(upload.uploadId);

@@ -80,6 +80,8 @@ export class S3State {
   /** By {@link objectId}. */
   readonly objects = new Map<string, S3ObjectRecord>();
   readonly #file: JsonStateFile<S3StateDoc>;
+  #queued: Promise<void> | undefined;
+  #writing: Promise<void> = Promise.resolve();
 
   /** @param dataDir the emulator's data folder. */
   constructor(dataDir: string) {
@@ -98,9 +100,22 @@ export class S3State {
     for (const [id, object] of Object.entries(doc.objects)) this.objects.set(id, object);
   }
 
-  /** Writes the current state (serialized; resolves when on disk). */
+  /**
+   * Writes the current state; resolves when a write that started after this call is on disk.
+   * Calls made while a write is in flight share one follow-up write, so an upload of 10 000
+   * parts does not rewrite the document 10 000 times.
+   */
   save(): Promise<void> {
-    return this.#file.save({ version: 1, uploads: Object.fromEntries(this.uploads), objects: Object.fromEntries(this.objects) });
+    if (this.#queued) return this.#queued;
+    const run = this.#writing
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined;
+        return this.#file.save({ version: 1, uploads: Object.fromEntries(this.uploads), objects: Object.fromEntries(this.objects) });
+      });
+    this.#queued = run;
+    this.#writing = run;
+    return run;
   }
 
   /** Waits for pending writes. */
