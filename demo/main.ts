@@ -1,6 +1,6 @@
 // The demo page's script: wires the settings, the results table and the emulator's
 // fault-injection admin route around one <cloud-chunk-uploader>.
-import '../src/index.js';
+import { supportedProviders } from '../src/index.js';
 import type { UploadResult } from '../src/core/protocol.js';
 import { isProviderName } from '../src/core/provider-name.js';
 import type { CloudChunkUploader } from '../src/element/cloud-chunk-uploader.js';
@@ -94,6 +94,12 @@ async function main(): Promise<void> {
   uploader.endpoint = config.endpoint;
   uploader.provider = config.provider;
   uploader.target = config.target;
+  // Providers without a browser client yet stay visible but cannot be picked.
+  const supported: readonly string[] = supportedProviders();
+  for (const option of provider.options) {
+    option.disabled = !supported.includes(option.value);
+    if (option.disabled) option.textContent = `${option.value} (no browser client yet)`;
+  }
   provider.value = config.provider;
   target.value = config.target;
 
