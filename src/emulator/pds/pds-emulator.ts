@@ -231,6 +231,11 @@ export class PdsEmulator implements EmulatorFlavour {
     return [...this.#state.files.values()].map((f) => ({ ...f }));
   }
 
+  /** Revokes every token issued by `/v2/oauth/token` (AccessTokenInvalid from now on); returns how many. */
+  revokeTokens(): number {
+    return this.#tokens.revokeAll();
+  }
+
   /** Issues an expiring access token without HTTP (as `/v2/oauth/token` would). */
   issueToken(subject = 'emulator-user'): PdsIssuedToken {
     return this.#tokens.issue(subject);
@@ -339,6 +344,10 @@ export class PdsEmulator implements EmulatorFlavour {
       admin('POST', 'expire-uploads', 'expire_uploads', async (ctx) => {
         await ctx.discardBody();
         ctx.json(200, { expired: await this.expireUploads() });
+      }),
+      admin('POST', 'revoke-tokens', 'revoke_tokens', async (ctx) => {
+        await ctx.discardBody();
+        ctx.json(200, { revoked: this.revokeTokens() });
       }),
       admin('GET', 'files', 'files', (ctx) => ctx.json(200, { files: this.files() })),
       admin('GET', 'config', 'config.get', (ctx) => ctx.json(200, this.settings())),

@@ -67,6 +67,13 @@ export class PdsTokens {
     return { ok: true };
   }
 
+  /** Forgets every issued token (they answer AccessTokenInvalid from now on); the configured token stays. */
+  revokeAll(): number {
+    const count = this.#issued.size;
+    this.#issued.clear();
+    return count;
+  }
+
   /** Issues a token without HTTP (tests). */
   issue(subject: string): PdsIssuedToken {
     const now = this.#now();
