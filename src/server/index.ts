@@ -15,6 +15,8 @@ export { localOnlyAuthenticate } from './local-only-authenticate.js';
 export { HttpError } from './http-error.js';
 export { TicketSigner, type UploadTicket, type DownloadTicket } from './ticket-signer.js';
 export { FEISHU_UPLOAD_QPS, type FeishuServerConfig } from './providers/feishu-provider.js';
+export { CosLegacyProvider, COS_LEGACY_SIGNATURE_TTL_S, COS_LEGACY_SLICE_SIZES, type CosLegacyServerConfig } from './providers/cos-legacy-provider.js';
+export { cosLegacyServerConfigFromEnv } from './providers/cos-legacy-config-from-env.js';
 export { PdsProvider, pdsPartPlan, pdsProofRange, type PdsServerConfig, type PdsCheckNameMode } from './providers/pds-provider.js';
 export type { PdsJwtApp } from './providers/pds-jwt-assertion.js';
 export { pdsServerConfigFromEnv } from './providers/pds-config-from-env.js';

@@ -1,4 +1,5 @@
 import type { UploadHandlerOptions } from './create-upload-handler.js';
+import { cosLegacyServerConfigFromEnv } from './providers/cos-legacy-config-from-env.js';
 import { pdsServerConfigFromEnv } from './providers/pds-config-from-env.js';
 
 /** `npm run server` listens here unless SERVER_PORT says otherwise. */
@@ -58,6 +59,8 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptionsFromE
     providers: {
       feishu: { baseUrl: feishuBaseUrl, ...app },
       lark: { baseUrl: env['LARK_BASE_URL'] || feishuBaseUrl, ...app },
+      // COS_* variables: see cosLegacyServerConfigFromEnv (docs/protocol.md §COS legacy).
+      'cos-legacy': cosLegacyServerConfigFromEnv(env, emulator),
       // PDS_* variables: see pdsServerConfigFromEnv (docs/protocol.md §PDS).
       pds: pdsServerConfigFromEnv(env, emulator),
     },

@@ -1,4 +1,5 @@
 import type { ProviderName } from '../../core/index.js';
+import { CosLegacyProvider, type CosLegacyServerConfig } from './cos-legacy-provider.js';
 import { FeishuProvider, type FeishuServerConfig } from './feishu-provider.js';
 import { PdsProvider, type PdsServerConfig } from './pds-provider.js';
 import type { ServerProvider } from './server-provider.js';
@@ -7,6 +8,7 @@ import type { ServerProvider } from './server-provider.js';
 export interface ServerProvidersConfig {
   feishu?: FeishuServerConfig;
   lark?: FeishuServerConfig;
+  'cos-legacy'?: CosLegacyServerConfig;
   pds?: PdsServerConfig;
   // TODO(#3) pds, cos-legacy, s3: one sibling module each, registered below.
 }
@@ -29,6 +31,7 @@ export function serverProviderRegistry(config: ServerProvidersConfig, context: S
   const providers = new Map<ProviderName, ServerProvider>();
   if (config.feishu) providers.set('feishu', new FeishuProvider('feishu', config.feishu, context));
   if (config.lark) providers.set('lark', new FeishuProvider('lark', config.lark, context));
+  if (config['cos-legacy']) providers.set('cos-legacy', new CosLegacyProvider(config['cos-legacy'], context));
   if (config.pds) providers.set('pds', new PdsProvider(config.pds, context));
   return providers;
 }
