@@ -20,5 +20,8 @@ export { cosLegacyServerConfigFromEnv } from './providers/cos-legacy-config-from
 export { PdsProvider, pdsPartPlan, pdsProofRange, type PdsServerConfig, type PdsCheckNameMode } from './providers/pds-provider.js';
 export type { PdsJwtApp } from './providers/pds-jwt-assertion.js';
 export { pdsServerConfigFromEnv } from './providers/pds-config-from-env.js';
+export { S3Provider, s3PartPlan, s3ObjectKey, S3_PART_URL_TTL_SEC, S3_MAX_URLS_PER_REQUEST, type S3ServerConfig, type S3PartChecksumMode, type S3ProviderData } from './providers/s3-provider.js';
+export { s3ServerConfigFromEnv } from './providers/s3-config-from-env.js';
+export { S3RequestSigner } from './providers/s3-request-signer.js';
 export type { ServerProvidersConfig } from './providers/server-provider-registry.js';
 export type { ServerProvider } from './providers/server-provider.js';

@@ -1,6 +1,7 @@
 import type { UploadHandlerOptions } from './create-upload-handler.js';
 import { cosLegacyServerConfigFromEnv } from './providers/cos-legacy-config-from-env.js';
 import { pdsServerConfigFromEnv } from './providers/pds-config-from-env.js';
+import { s3ServerConfigFromEnv } from './providers/s3-config-from-env.js';
 
 /** `npm run server` listens here unless SERVER_PORT says otherwise. */
 export const DEFAULT_SERVER_PORT = 8788;
@@ -63,6 +64,8 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptionsFromE
       'cos-legacy': cosLegacyServerConfigFromEnv(env, emulator),
       // PDS_* variables: see pdsServerConfigFromEnv (docs/protocol.md §PDS).
       pds: pdsServerConfigFromEnv(env, emulator),
+      // S3_* variables: see s3ServerConfigFromEnv (docs/protocol.md §S3).
+      s3: s3ServerConfigFromEnv(env),
     },
     allowedOrigins: origins,
     ...(maxFileSize !== undefined && { maxFileSize }),
