@@ -32,6 +32,9 @@ export type PartChecksumKind =
   /** COS legacy: SHA-1 state after the part, little-endian words, hex (`datasha`). */
   | 'cos-datasha';
 
+/** A hash of the whole file, computed sequentially in the hash pool as parts go. */
+export type WholeFileHashKind = 'sha1';
+
 /** How part bytes travel: through the backend (relay) or straight to storage (direct). */
 export type PartTransport = 'relay' | 'direct';
 
@@ -110,6 +113,11 @@ export interface CreateSessionResponse {
   transport: PartTransport;
   /** Per-part checksum the provider wants, or null for none. */
   partChecksum: PartChecksumKind | null;
+  /**
+   * Whole-file hashes the provider checks at complete (the engine sends them in
+   * CompleteRequest): PDS and COS legacy want the SHA-1. Absent or empty: none.
+   */
+  wholeFileHashes?: WholeFileHashKind[];
   /** Present when the upload finished at creation (rapid upload): send no parts. */
   result?: UploadResult;
   /** Parts the provider already holds (resume onto an existing upload). */
