@@ -12,9 +12,10 @@ const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>',
 
 function decode(text: string): string | null {
   let ok = true;
-  const out = text.replace(/&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|[a-z]{2,4});/g, (whole, ref: string) => {
-    if (ref.startsWith('#x')) return String.fromCodePoint(Math.min(parseInt(ref.slice(2), 16), 0x10ffff));
-    if (ref.startsWith('#')) return String.fromCodePoint(Math.min(Number(ref.slice(1)), 0x10ffff));
+  const out = text.replace(/&([^;&]{0,8});?/g, (whole, ref: string) => {
+    if (!whole.endsWith(';')) ok = false;
+    else if (/^#x[0-9a-fA-F]{1,6}$/.test(ref)) return String.fromCodePoint(Math.min(parseInt(ref.slice(2), 16), 0x10ffff));
+    else if (/^#\d{1,7}$/.test(ref)) return String.fromCodePoint(Math.min(Number(ref.slice(1)), 0x10ffff));
     const named = ENTITIES[ref];
     if (named === undefined) ok = false;
     return named ?? whole;
