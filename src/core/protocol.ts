@@ -27,6 +27,8 @@ export type PartChecksumKind =
   | 'md5'
   /** S3 `x-amz-checksum-crc32`: CRC-32 of the part, base64 of the big-endian bytes. */
   | 'crc32'
+  /** SHA-1 of the byte range alone, lowercase hex (PDS `pre_hash` of the first KiB). */
+  | 'sha1'
   /** PDS parallel mode: SHA-1 chaining state before the part (`parallel_sha1_ctx`). */
   | 'sha1-ctx'
   /** COS legacy: SHA-1 state after the part, little-endian words, hex (`datasha`). */

@@ -1,3 +1,4 @@
+import type { HashHandle } from './hash-service.js';
 import type { ProviderName } from './provider-name.js';
 import type {
   CompleteRequest,
@@ -24,6 +25,17 @@ export interface PartPayload {
   checksum?: string;
 }
 
+/**
+ * What a provider may use while opening a session, beyond the request: the file's handle in
+ * the hash pool, for providers that must hash before they create (PDS rapid upload's
+ * pre_hash / SHA-1, COS legacy's uploadparts). Providers never hash on the main thread.
+ */
+export interface SessionContext {
+  readonly hash: HashHandle;
+  /** The file itself, e.g. to slice the few proof bytes PDS rapid upload asks for. */
+  readonly file: Blob;
+}
+
 /** Called with bytes of this part the network has taken so far (XHR upload progress). */
 export type PartProgress = (loadedBytes: number) => void;
 
@@ -40,7 +52,8 @@ export interface ProviderClient {
    * specs/cloud-apis.md §1.6).
    */
   readonly acceptsEmptyFiles?: boolean;
-  createSession(request: CreateSessionRequest, signal: AbortSignal): Promise<UploadSession>;
+  /** `context` is always given by the engine; providers that do not hash ignore it. */
+  createSession(request: CreateSessionRequest, signal: AbortSignal, context?: SessionContext): Promise<UploadSession>;
   sendPart(session: UploadSession, part: PartPayload, onProgress: PartProgress, signal: AbortSignal): Promise<PartReceipt>;
   /** Parts the provider holds, where it can list them; undefined where it cannot (Feishu). */
   listParts?(session: UploadSession, signal: AbortSignal): Promise<PartReceipt[]>;

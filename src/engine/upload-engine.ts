@@ -1,5 +1,6 @@
 import { UploadError, isAbort } from '../core/index.js';
 import type {
+  CompleteRequest,
   CreateSessionRequest,
   HashHandle,
   HashService,
@@ -581,7 +582,10 @@ export class UploadEngine extends EventTarget {
       ...(record.chunkSize !== undefined && { partSize: record.chunkSize }),
       ...(record.providerOptions !== undefined && { providerOptions: record.providerOptions }),
     };
-    const session = await this.#withRetries(upload, client, signal, 'retry', (s) => client.createSession(request, s));
+    upload.hash ??= this.#options.hasher.open(upload.file);
+    const context = { hash: upload.hash, file: upload.file };
+    const session = await this.#withRetries(upload, client, signal, 'retry', (s) => client.createSession(request, s, context));
+    record.counters.bytesHashed = upload.hashedBefore + upload.hash.bytesHashed;
     if (signal.aborted) {
       // Cancelled while the backend was opening it: drop it there too (best effort).
       if (record.status === 'cancelled' && session.result === undefined) client.abort(session).catch(() => undefined);
@@ -811,9 +815,27 @@ export class UploadEngine extends EventTarget {
   // ---- session calls and retries ----
 
   /** Complete the upload with every receipt, in part order. */
-  #complete(upload: Upload, client: ProviderClient, session: UploadSession, signal: AbortSignal): Promise<UploadResult> {
+  async #complete(upload: Upload, client: ProviderClient, session: UploadSession, signal: AbortSignal): Promise<UploadResult> {
     const parts = Object.values(upload.record.receipts).sort((a, b) => a.index - b.index);
-    return this.#withRetries(upload, client, signal, 'lost', (s) => client.complete(session, { parts }, s));
+    const request: CompleteRequest = { parts };
+    if (session.wholeFileHashes?.includes('sha1') === true) request.sha1 = await this.#wholeFileSha1(upload, signal);
+    return this.#withRetries(upload, client, signal, 'lost', (s) => client.complete(session, request, s));
+  }
+
+  /** The whole-file SHA-1 from the hash pool (which keeps its sequential state between parts). */
+  async #wholeFileSha1(upload: Upload, signal: AbortSignal): Promise<string> {
+    upload.hash ??= this.#options.hasher.open(upload.file);
+    const handle = upload.hash;
+    try {
+      const digest = await handle.sha1Digest(signal);
+      upload.record.counters.bytesHashed = upload.hashedBefore + handle.bytesHashed;
+      return digest;
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      if (error instanceof UploadError) throw error;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new UploadError({ code: 'unknown', kind: 'fatal', message: `Could not read or hash the file (${reason})` }, { cause: error });
+    }
   }
 
   /**

@@ -1,10 +1,10 @@
 import type { PartChecksumKind } from '../core/protocol.js';
 
 /** The part checksums a worker computes from the part's bytes alone (the SHA-1 kinds chain over the file). */
-export type IndependentChecksumKind = Extract<PartChecksumKind, 'adler32' | 'md5' | 'crc32'>;
+export type IndependentChecksumKind = Extract<PartChecksumKind, 'adler32' | 'md5' | 'crc32' | 'sha1'>;
 
 /** The kinds {@link encodeChecksum} accepts, for narrowing a `PartChecksumKind`. */
-export const INDEPENDENT_CHECKSUM_KINDS: readonly IndependentChecksumKind[] = ['adler32', 'md5', 'crc32'];
+export const INDEPENDENT_CHECKSUM_KINDS: readonly IndependentChecksumKind[] = ['adler32', 'md5', 'crc32', 'sha1'];
 
 /** Standard base64 with padding, for Content-MD5 and x-amz-checksum-crc32. */
 export function bytesToBase64(bytes: Uint8Array): string {
@@ -19,6 +19,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
  * - `adler32`: unsigned decimal string (Feishu `checksum`, spec §1.7: "Wikipedia" → "300286872").
  * - `md5`: base64 of the 16 digest bytes (Content-MD5, spec §4).
  * - `crc32`: base64 of the 4 big-endian bytes (x-amz-checksum-crc32, spec §4).
+ * - `sha1`: lowercase hex of the range's own SHA-1 (PDS `pre_hash`, spec §2.9).
  *
  * @example
  * encodeChecksum('adler32', new Uint8Array([0x11, 0xe6, 0x03, 0x98])) // '300286872'
@@ -33,5 +34,7 @@ export function encodeChecksum(kind: IndependentChecksumKind, digest: Uint8Array
       return bytesToBase64(digest);
     case 'crc32':
       return bytesToBase64(digest);
+    case 'sha1':
+      return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
   }
 }

@@ -38,9 +38,10 @@ const createHasher: Record<IndependentChecksumKind, () => Promise<IHasher>> = {
   adler32: createAdler32,
   md5: createMD5,
   crc32: createCRC32,
+  sha1: createSHA1,
 };
 /** Idle hashers per kind: jobs may overlap inside one worker, so each takes its own. */
-const idleHashers: Record<IndependentChecksumKind, IHasher[]> = { adler32: [], md5: [], crc32: [] };
+const idleHashers: Record<IndependentChecksumKind, IHasher[]> = { adler32: [], md5: [], crc32: [], sha1: [] };
 
 /** A SHA-1 instance for digests of copied states and for this build's state fingerprint. */
 let scratchSha1: Promise<IHasher> | null = null;
