@@ -71,7 +71,7 @@ void describe('admin routes', () => {
   void it('reports health and lists stored Feishu files', async (t) => {
     const { client } = await emulatorFixture(t);
     const health = await client.send('GET', '/__emulator');
-    assert.deepEqual(health.json['flavours'], ['feishu']);
+    assert.ok(Array.isArray(health.json['flavours']) && (health.json['flavours'] as unknown[]).includes('feishu'), 'the Feishu flavour is mounted');
     const token = await client.token();
     const fileToken = await client.upload('files', Buffer.from('hello'), token);
     const files = (await client.send('GET', '/__emulator/feishu/files')).json['files'] as { fileToken: string; size: number; api: string }[];
