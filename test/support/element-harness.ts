@@ -151,7 +151,10 @@ export class ElementHarness {
     const transfer = new DataTransfer();
     for (const file of files) transfer.items.add(file);
     this.dropZone.focus();
-    this.dropZone.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true, clipboardData: transfer }));
+    const event = new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true, clipboardData: transfer });
+    // Firefox drops `clipboardData` from a synthetic event's init dict; give it the transfer as a real paste would.
+    if (event.clipboardData !== transfer) Object.defineProperty(event, 'clipboardData', { value: transfer });
+    this.dropZone.dispatchEvent(event);
     await this.element.updateComplete;
   }
 

@@ -1,0 +1,2 @@
+// Puppeteer is only the Firefox ESR driver for web-test-runner: never download a browser.
+module.exports = { skipDownload: true };
