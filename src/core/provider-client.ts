@@ -23,6 +23,19 @@ export interface PartPayload {
   body: Blob;
   /** Value of the session's `partChecksum` kind for this part, when it has one. */
   checksum?: string;
+  /**
+   * The parts this upload sends next, nearest first (a few at most), each with its checksum
+   * when the hash pool already has it. A hint, possibly empty: a provider may prepare them in
+   * the same request, e.g. presign their URLs in one small batch (docs/protocol.md §S3).
+   */
+  upcoming?: readonly UpcomingPart[];
+}
+
+/** A part the engine will send soon (PartPayload.upcoming). */
+export interface UpcomingPart {
+  index: number;
+  /** Its checksum, when already computed. */
+  checksum?: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
   PartReceipt,
   ProviderClient,
   ProviderName,
+  UpcomingPart,
   UploadErrorData,
   UploadResult,
   UploadSession,
@@ -116,6 +117,10 @@ interface Phase {
   inFlight: Map<number, number>;
   /** Checksums being computed, by part index (the look-ahead). */
   checksumJobs: Map<number, Promise<string>>;
+  /** Parts not taken by a lane yet, in sending order (PartPayload.upcoming reads it). */
+  queue: readonly number[];
+  /** Parts hashed ahead of the ones being sent. */
+  lookAhead: number;
 }
 
 /** Runtime state beside the serialisable record. */
@@ -641,10 +646,10 @@ export class UploadEngine extends EventTarget {
     for (let index = 0; index < session.plan.partCount; index += 1) if (record.receipts[index] === undefined) queue.push(index);
     if (queue.length === 0) return;
     const { controller, unlink } = childController(run.controller.signal);
-    const phase: Phase = { controller, unlink, inFlight: new Map(), checksumJobs: new Map() };
-    upload.phase = phase;
     const lanes = Math.min(this.#concurrency, session.traffic.maxConcurrency, queue.length);
     const lookAhead = lanes + HASH_LOOK_AHEAD_EXTRA;
+    const phase: Phase = { controller, unlink, inFlight: new Map(), checksumJobs: new Map(), queue, lookAhead };
+    upload.phase = phase;
     let failure: Error | undefined;
     const lane = async (): Promise<void> => {
       while (!controller.signal.aborted) {
@@ -703,7 +708,7 @@ export class UploadEngine extends EventTarget {
         const receipt = await this.#withStallTimeout(signal, (requestSignal, touch) =>
           client.sendPart(
             session,
-            { index, start, end, body: upload.file.slice(start, end), ...(checksum !== undefined && { checksum }) },
+            { index, start, end, body: upload.file.slice(start, end), ...(checksum !== undefined && { checksum }), upcoming: this.#upcoming(upload, phase) },
             (bytes) => {
               touch();
               if (requestSignal.aborted) return;
@@ -778,6 +783,14 @@ export class UploadEngine extends EventTarget {
       if (timer !== undefined) clearTimeout(timer);
       unlink();
     }
+  }
+
+  /** The next parts of the queue with the checksums known so far (PartPayload.upcoming). */
+  #upcoming(upload: Upload, phase: Phase): UpcomingPart[] {
+    return phase.queue.slice(0, phase.lookAhead).map((index) => {
+      const checksum = upload.record.checksums[index];
+      return checksum === undefined ? { index } : { index, checksum };
+    });
   }
 
   /** The part's checksum: from the record, from a job already running, or a new job in the pool. */
