@@ -1,5 +1,6 @@
 import { UploadError, isProviderName } from '../core/index.js';
 import type { ProviderClient, ProviderName } from '../core/index.js';
+import { createCosLegacyClient } from './cos-legacy.js';
 import { createFeishuClient } from './feishu.js';
 import type { BodySender } from './send-body.js';
 
@@ -19,6 +20,7 @@ type ProviderFactory = (options: ProviderClientOptions) => ProviderClient;
 const FACTORIES: Partial<Record<ProviderName, ProviderFactory>> = {
   feishu: (options) => createFeishuClient({ ...options, flavour: 'feishu' }),
   lark: (options) => createFeishuClient({ ...options, flavour: 'lark' }),
+  'cos-legacy': (options) => createCosLegacyClient(options),
 };
 
 /** Providers that have a browser client today. */
