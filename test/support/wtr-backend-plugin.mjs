@@ -14,6 +14,8 @@ export const TEST_APP = Object.freeze({ appId: 'cli_emulator', appSecret: 'emula
 export const TEST_BLOCK_SIZE = 256 * 1024;
 /** A folder the emulator knows. */
 export const TEST_TARGET = 'fldemulatorroot';
+/** The emulator's one COS legacy bucket and key pair (docs/emulator.md defaults). */
+export const TEST_COS_LEGACY = Object.freeze({ appId: '1250000000', bucket: 'emulator', secretId: 'AKIDemulatorCosLegacySecretId', secretKey: 'emulator-cos-secret-key' });
 /** Backend pacing per upload endpoint: fast enough for tests, still paced. */
 const TEST_QPS = 50;
 
@@ -41,7 +43,7 @@ export function testBackendPlugin() {
       backend = await startUploadServer({
         port: 0,
         secret: randomBytes(32).toString('hex'),
-        providers: { feishu, lark: feishu },
+        providers: { feishu, lark: feishu, 'cos-legacy': { baseUrl: emulator.url, ...TEST_COS_LEGACY } },
         allowedOrigins,
       });
       env = { backendUrl: backend.url, emulatorUrl: emulator.url, target: TEST_TARGET, blockSize: TEST_BLOCK_SIZE, ...TEST_APP };
