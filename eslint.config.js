@@ -28,7 +28,7 @@ const floorRules = Object.entries(floors).map(([floor, banned]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.data', 'bench/results', 'custom-elements.json'] },
+  { ignores: ['node_modules', 'dist', '.data', 'bench/results', 'custom-elements.json', '.puppeteerrc.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

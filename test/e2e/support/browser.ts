@@ -14,5 +14,5 @@ export async function launchPersistent(userDataDir: string): Promise<BrowserCont
 /** Wait until `predicate` (run in the page) returns a truthy value; returns it. */
 export async function waitInPage<T>(page: Page, predicate: () => T, timeoutMs = 120_000, pollMs = 100): Promise<T> {
   const handle = await page.waitForFunction(predicate, undefined, { timeout: timeoutMs, polling: pollMs });
-  return (await handle.jsonValue()) as T;
+  return handle.jsonValue();
 }

@@ -54,7 +54,7 @@ export async function waitForUpload(
       if (!upload) return false;
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the predicate is test code
       const ok = (new Function('u', `return (${source});`) as (u: unknown) => boolean)(upload);
-      return ok ? JSON.parse(JSON.stringify(upload)) : false;
+      return ok ? (JSON.parse(JSON.stringify(upload)) as Record<string, unknown>) : false;
     },
     test,
     { timeout: timeoutMs, polling: 50 },
