@@ -1,6 +1,6 @@
 // web-test-runner plugin: starts the Feishu/Lark emulator and the upload backend (both on
 // 127.0.0.1, port 0) for the browser suites, and tells the page where they are:
-// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize }.
+// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize, s3: { url, bucket, partSize } }.
 // Both servers are TypeScript, loaded through tsx's API (wtr itself runs plain node).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +16,14 @@ export const TEST_BLOCK_SIZE = 256 * 1024;
 export const TEST_TARGET = 'fldemulatorroot';
 /** The emulator's one COS legacy bucket and key pair (docs/emulator.md defaults). */
 export const TEST_COS_LEGACY = Object.freeze({ appId: '1250000000', bucket: 'emulator', secretId: 'AKIDemulatorCosLegacySecretId', secretKey: 'emulator-cos-secret-key' });
+/** S3: the emulator's bucket and keys (docs/emulator.md defaults), and a 64 KiB minimum part size so small files have several parts. */
+export const TEST_S3 = Object.freeze({
+  region: 'us-east-1',
+  bucket: 'ccu-uploads',
+  accessKeyId: 'EMULATORS3ACCESSKEY1',
+  secretAccessKey: 'emulator-s3-secret-key',
+  minPartSize: 64 * 1024,
+});
 /** Backend pacing per upload endpoint: fast enough for tests, still paced. */
 const TEST_QPS = 50;
 
@@ -36,17 +44,35 @@ export function testBackendPlugin() {
       const { startUploadServer } = await tsImport('../../src/server/index.ts', import.meta.url);
       dataDir = await mkdtemp(join(tmpdir(), 'ccu-wtr-'));
       // CORS on, so a test can download what was stored straight from the emulator.
-      emulator = await startEmulator({ port: 0, dataDir, feishu: { rateLimit: { enabled: false }, blockSize: TEST_BLOCK_SIZE, cors: true } });
+      emulator = await startEmulator({
+        port: 0,
+        dataDir,
+        feishu: { rateLimit: { enabled: false }, blockSize: TEST_BLOCK_SIZE, cors: true },
+        s3: { port: 0, region: TEST_S3.region, buckets: [TEST_S3.bucket], accessKeyId: TEST_S3.accessKeyId, secretAccessKey: TEST_S3.secretAccessKey, minPartSize: TEST_S3.minPartSize },
+      });
       const hosts = new Set(['localhost', '127.0.0.1', config.hostname].filter(Boolean));
       const allowedOrigins = [...hosts].map((host) => `http://${host}:${config.port}`);
       const feishu = { baseUrl: emulator.url, ...TEST_APP, rateLimitQps: TEST_QPS };
       backend = await startUploadServer({
         port: 0,
         secret: randomBytes(32).toString('hex'),
-        providers: { feishu, lark: feishu, 'cos-legacy': { baseUrl: emulator.url, ...TEST_COS_LEGACY } },
+        providers: {
+          feishu,
+          lark: feishu,
+          'cos-legacy': { baseUrl: emulator.url, ...TEST_COS_LEGACY },
+          // S3 against the emulator's own listener (s3Url), with parts as small as it accepts.
+          s3: { endpoint: emulator.s3Url, region: TEST_S3.region, bucket: TEST_S3.bucket, accessKeyId: TEST_S3.accessKeyId, secretAccessKey: TEST_S3.secretAccessKey, minPartSize: TEST_S3.minPartSize, partSize: TEST_S3.minPartSize },
+        },
         allowedOrigins,
       });
-      env = { backendUrl: backend.url, emulatorUrl: emulator.url, target: TEST_TARGET, blockSize: TEST_BLOCK_SIZE, ...TEST_APP };
+      env = {
+        backendUrl: backend.url,
+        emulatorUrl: emulator.url,
+        target: TEST_TARGET,
+        blockSize: TEST_BLOCK_SIZE,
+        ...TEST_APP,
+        s3: { url: emulator.s3Url, bucket: TEST_S3.bucket, partSize: TEST_S3.minPartSize },
+      };
     },
     serve(context) {
       if (context.path === '/__test-env') return { body: JSON.stringify(env ?? {}), type: 'application/json' };
