@@ -65,6 +65,12 @@ export interface ProviderClient {
    * specs/cloud-apis.md §1.6).
    */
   readonly acceptsEmptyFiles?: boolean;
+  /**
+   * How long the provider keeps an unfinished upload (ms). Stored resume records expire
+   * with it. Unset: the engine assumes Feishu's 24 h, the shortest documented lifetime
+   * (specs/cloud-apis.md §1, "Session lifetime").
+   */
+  readonly sessionLifetimeMs?: number;
   /** `context` is always given by the engine; providers that do not hash ignore it. */
   createSession(request: CreateSessionRequest, signal: AbortSignal, context?: SessionContext): Promise<UploadSession>;
   sendPart(session: UploadSession, part: PartPayload, onProgress: PartProgress, signal: AbortSignal): Promise<PartReceipt>;

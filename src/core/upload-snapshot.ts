@@ -28,6 +28,15 @@ export interface UploadCounters {
   sessionRenewals: number;
 }
 
+/**
+ * What an upload waits for outside the engine:
+ * - `file`: restored after a reload; pick or drop the same file again to continue;
+ * - `permission`: restored with a stored file handle; resuming asks the user's permission once;
+ * - `other-tab`: another tab of this site is uploading the same file (Web Locks); this one
+ *   takes over, or finishes with the other's result, when that tab lets go.
+ */
+export type UploadWait = 'file' | 'permission' | 'other-tab';
+
 /** One line of an upload's history (shown for diagnosis, e.g. "session expired, restarted"). */
 export interface UploadHistoryEntry {
   /** ms since epoch. */
@@ -57,6 +66,8 @@ export interface UploadSnapshot {
   readonly partCount: number;
   /** When a retry is scheduled: ms since epoch at which it fires. */
   readonly retryAt?: number;
+  /** Set while the upload cannot go on by itself (see UploadWait). */
+  readonly waitingFor?: UploadWait;
   readonly error?: UploadErrorData;
   readonly result?: UploadResult;
   readonly counters: Readonly<UploadCounters>;
