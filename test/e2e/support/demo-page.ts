@@ -63,7 +63,7 @@ export async function waitForUpload(
     const [upload] = await uploads(page).catch(() => []);
     throw new Error(`upload never satisfied \`${test}\`; it stood at ${JSON.stringify(upload)}`, { cause: error });
   });
-  return (await handle.jsonValue()) as UploadSnapshot;
+  return (await handle.jsonValue()) as unknown as UploadSnapshot;
 }
 
 /** Click the row button for `action` (pause | resume | cancel | retry) of the first upload. */
