@@ -30,6 +30,13 @@ export interface DemoConfig {
   /** Route glob of the part uploads in the emulator's fault config. */
   partRoute: string;
   /**
+   * Sensible `target` per provider, put in the target field when the provider selector
+   * changes (a Feishu folder token is no S3 key prefix). Providers not listed keep the field.
+   */
+  targets?: Partial<Record<ProviderName, string>>;
+  /** Route glob of the part uploads per provider, for the fault form; others use `partRoute`. */
+  partRoutes?: Partial<Record<ProviderName, string>>;
+  /**
    * Download URL of a stored file in the emulator, `{fileToken}` replaced; used only when
    * the upload result carries no `downloadUrl` of its own. Empty = no link.
    */
@@ -39,6 +46,9 @@ export interface DemoConfig {
 /** Folder token the emulator knows when EMULATOR_FEISHU_PARENTS is not set (docs/emulator.md defaults). */
 export const DEFAULT_DEMO_FOLDER = 'fldemulatorroot';
 
+/** Key prefix S3 uploads go under in the demo (any prefix works: S3 has no folders to create). */
+export const DEFAULT_DEMO_S3_PREFIX = 'demo-uploads';
+
 /** What the page assumes when no dev server tells it otherwise (`npm run emulator` + `npm run server`). */
 export const DEFAULT_DEMO_CONFIG: DemoConfig = {
   endpoint: `http://127.0.0.1:${String(DEFAULT_SERVER_PORT)}/`,
@@ -47,5 +57,7 @@ export const DEFAULT_DEMO_CONFIG: DemoConfig = {
   target: DEFAULT_DEMO_FOLDER,
   faultsUrl: `http://127.0.0.1:${String(DEFAULT_EMULATOR_PORT)}/__emulator/faults`,
   partRoute: 'feishu.*.upload_part',
+  targets: { s3: DEFAULT_DEMO_S3_PREFIX },
+  partRoutes: { s3: 's3.UploadPart' },
   emulatorDownloadTemplate: '',
 };

@@ -104,8 +104,17 @@ async function main(): Promise<void> {
   target.value = config.target;
 
   // provider and target can change at any time; files added afterwards use the new values.
+  // Each provider keeps its own target (a folder token is no S3 key prefix), starting from the config's.
+  const targets: Partial<Record<string, string>> = { feishu: config.target, lark: config.target, ...config.targets, [config.provider]: config.target };
   provider.addEventListener('change', () => {
-    if (isProviderName(provider.value)) uploader.provider = provider.value;
+    if (!isProviderName(provider.value)) return;
+    targets[uploader.provider] = target.value.trim();
+    uploader.provider = provider.value;
+    const next = targets[provider.value];
+    if (next !== undefined) {
+      target.value = next;
+      uploader.target = next;
+    }
   });
   target.addEventListener('input', () => {
     uploader.target = target.value.trim();
@@ -142,7 +151,8 @@ async function main(): Promise<void> {
     if (latencyMs !== undefined && latencyMs > 0) route['latencyMs'] = latencyMs;
     if (dropRate !== undefined && dropRate > 0) route['dropRate'] = dropRate;
     const faults: Record<string, unknown> = {};
-    if (Object.keys(route).length > 0) faults['routes'] = { [config.partRoute]: route };
+    const partRoute = (isProviderName(provider.value) ? config.partRoutes?.[provider.value] : undefined) ?? config.partRoute;
+    if (Object.keys(route).length > 0) faults['routes'] = { [partRoute]: route };
     const expire = numberField('fault-expire');
     if (expire !== undefined && expire >= 1) faults['expireUploadsAfterParts'] = Math.floor(expire);
     report(applyFaults(config, faults));

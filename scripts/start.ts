@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     const { warnings, ...serverOptions } = serverOptionsFromEnv({
       ...env,
       EMULATOR_PORT: String(emulator.port),
+      // The S3 listener falls back to a free port when 9000 is taken: point the backend at the one it got.
+      EMULATOR_S3_PORT: new URL(emulator.s3Url).port,
       FEISHU_BASE_URL: env['FEISHU_BASE_URL'] || emulator.url,
     });
     for (const warning of warnings) process.stderr.write(`[server] warning: ${warning}\n`);
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
         `  cloud-chunk-uploader demo: ${pageUrl}`,
         '',
         `  backend   ${server.url}/v1  (feishu, lark → ${serverOptions.providers.feishu?.baseUrl ?? 'off'})`,
+        `  s3        ${serverOptions.providers.s3 === undefined ? 'off' : `${serverOptions.providers.s3.endpoint}/${serverOptions.providers.s3.bucket}`}  (emulator listener ${emulator.s3Url})`,
         `  emulator  ${emulator.url}  (app ${feishu.appId}; folders ${feishu.parents.join(', ')}; data ${emulatorOptions.dataDir})`,
         `  faults    ${emulator.url}/__emulator/faults`,
         '',

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface DemoStack {
   pageUrl: string;
   emulatorUrl: string;
+  /** The emulator's S3 listener (path-style `${s3Url}/${bucket}/${key}`). */
+  s3Url: string;
   backendUrl: string;
   appId: string;
   appSecret: string;
@@ -33,7 +35,7 @@ export async function freePort(): Promise<number> {
 
 /** Run `npm start` (scripts/start.ts) with env of our own and wait until the page answers. */
 export async function startDemoStack(extraEnv: Record<string, string> = {}): Promise<DemoStack> {
-  const [port, serverPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, serverPort, emulatorPort, s3Port] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), 'ccu-e2e-'));
   const appId = 'cli_e2e_app';
   const appSecret = `e2e-secret-${Math.random().toString(36).slice(2)}`;
@@ -43,6 +45,7 @@ export async function startDemoStack(extraEnv: Record<string, string> = {}): Pro
     PORT: String(port),
     SERVER_PORT: String(serverPort),
     EMULATOR_PORT: String(emulatorPort),
+    EMULATOR_S3_PORT: String(s3Port),
     EMULATOR_DATA_DIR: dataDir,
     FEISHU_APP_ID: appId,
     FEISHU_APP_SECRET: appSecret,
@@ -76,6 +79,7 @@ export async function startDemoStack(extraEnv: Record<string, string> = {}): Pro
   return {
     pageUrl,
     emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
+    s3Url: `http://127.0.0.1:${env.EMULATOR_S3_PORT}`,
     backendUrl: `http://127.0.0.1:${serverPort}`,
     appId,
     appSecret,
