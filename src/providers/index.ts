@@ -1,5 +1,6 @@
 export * from './registry.js';
 export * from './feishu.js';
+export * from './pds.js';
 export * from './cos-legacy.js';
 export * from './cos-legacy-slice-error.js';
 export * from './cos-legacy-uploadparts.js';

@@ -2,6 +2,7 @@ import { UploadError, isProviderName } from '../core/index.js';
 import type { ProviderClient, ProviderName } from '../core/index.js';
 import { createCosLegacyClient } from './cos-legacy.js';
 import { createFeishuClient } from './feishu.js';
+import { createPdsClient } from './pds.js';
 import type { BodySender } from './send-body.js';
 
 /** What every provider client needs: where the backend is. */
@@ -20,6 +21,7 @@ type ProviderFactory = (options: ProviderClientOptions) => ProviderClient;
 const FACTORIES: Partial<Record<ProviderName, ProviderFactory>> = {
   feishu: (options) => createFeishuClient({ ...options, flavour: 'feishu' }),
   lark: (options) => createFeishuClient({ ...options, flavour: 'lark' }),
+  pds: (options) => createPdsClient(options),
   'cos-legacy': (options) => createCosLegacyClient(options),
 };
 
