@@ -1,6 +1,6 @@
 // web-test-runner plugin: starts the Feishu/Lark emulator and the upload backend (both on
 // 127.0.0.1, port 0) for the browser suites, and tells the page where they are:
-// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize, s3: { url, bucket, partSize } }.
+// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize, s3: { url, bucket, partSize }, pds: { target, partSize } }.
 // Both servers are TypeScript, loaded through tsx's API (wtr itself runs plain node).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,6 +24,8 @@ export const TEST_S3 = Object.freeze({
   secretAccessKey: 'emulator-s3-secret-key',
   minPartSize: 64 * 1024,
 });
+/** PDS: the emulator's token (docs/emulator.md defaults) and 128 KiB parts (a multiple of 64 above OSS's 100 KB minimum). */
+export const TEST_PDS = Object.freeze({ domainId: 'emulator', driveId: '1', accessToken: 'pds-emulator-access-token', partSize: 128 * 1024, target: 'root' });
 /** Backend pacing per upload endpoint: fast enough for tests, still paced. */
 const TEST_QPS = 50;
 
@@ -60,6 +62,7 @@ export function testBackendPlugin() {
           feishu,
           lark: feishu,
           'cos-legacy': { baseUrl: emulator.url, ...TEST_COS_LEGACY },
+          pds: { baseUrl: emulator.url, domainId: TEST_PDS.domainId, driveId: TEST_PDS.driveId, accessToken: TEST_PDS.accessToken, partSize: TEST_PDS.partSize },
           // S3 against the emulator's own listener (s3Url), with parts as small as it accepts.
           s3: { endpoint: emulator.s3Url, region: TEST_S3.region, bucket: TEST_S3.bucket, accessKeyId: TEST_S3.accessKeyId, secretAccessKey: TEST_S3.secretAccessKey, minPartSize: TEST_S3.minPartSize, partSize: TEST_S3.minPartSize },
         },
@@ -72,6 +75,7 @@ export function testBackendPlugin() {
         blockSize: TEST_BLOCK_SIZE,
         ...TEST_APP,
         s3: { url: emulator.s3Url, bucket: TEST_S3.bucket, partSize: TEST_S3.minPartSize },
+        pds: { target: TEST_PDS.target, partSize: TEST_PDS.partSize },
       };
     },
     serve(context) {
