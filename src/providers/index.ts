@@ -4,5 +4,8 @@ export * from './pds.js';
 export * from './cos-legacy.js';
 export * from './cos-legacy-slice-error.js';
 export * from './cos-legacy-uploadparts.js';
+export * from './s3.js';
+export { S3PartUrls, S3_URL_RENEW_MARGIN_MS, type S3PartUrlFetcher } from './s3-part-urls.js';
+export * from './s3-storage-error.js';
 export * from './session-api.js';
 export * from './send-body.js';

@@ -3,6 +3,7 @@ import type { ProviderClient, ProviderName } from '../core/index.js';
 import { createCosLegacyClient } from './cos-legacy.js';
 import { createFeishuClient } from './feishu.js';
 import { createPdsClient } from './pds.js';
+import { createS3Client } from './s3.js';
 import type { BodySender } from './send-body.js';
 
 /** What every provider client needs: where the backend is. */
@@ -23,6 +24,7 @@ const FACTORIES: Partial<Record<ProviderName, ProviderFactory>> = {
   lark: (options) => createFeishuClient({ ...options, flavour: 'lark' }),
   pds: (options) => createPdsClient(options),
   'cos-legacy': (options) => createCosLegacyClient(options),
+  s3: (options) => createS3Client(options),
 };
 
 /** Providers that have a browser client today. */
