@@ -49,6 +49,9 @@ export const DEFAULT_DEMO_FOLDER = 'fldemulatorroot';
 /** Key prefix S3 uploads go under in the demo (any prefix works: S3 has no folders to create). */
 export const DEFAULT_DEMO_S3_PREFIX = 'demo-uploads';
 
+/** PDS folder (`parent_file_id`) the demo uploads into: the drive's root, which always exists. */
+export const DEFAULT_DEMO_PDS_FOLDER = 'root';
+
 /** What the page assumes when no dev server tells it otherwise (`npm run emulator` + `npm run server`). */
 export const DEFAULT_DEMO_CONFIG: DemoConfig = {
   endpoint: `http://127.0.0.1:${String(DEFAULT_SERVER_PORT)}/`,
@@ -57,7 +60,7 @@ export const DEFAULT_DEMO_CONFIG: DemoConfig = {
   target: DEFAULT_DEMO_FOLDER,
   faultsUrl: `http://127.0.0.1:${String(DEFAULT_EMULATOR_PORT)}/__emulator/faults`,
   partRoute: 'feishu.*.upload_part',
-  targets: { s3: DEFAULT_DEMO_S3_PREFIX },
-  partRoutes: { s3: 's3.UploadPart' },
+  targets: { s3: DEFAULT_DEMO_S3_PREFIX, pds: DEFAULT_DEMO_PDS_FOLDER },
+  partRoutes: { s3: 's3.UploadPart', pds: 'pds.oss.put_part' },
   emulatorDownloadTemplate: '',
 };

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
         `  cloud-chunk-uploader demo: ${pageUrl}`,
         '',
         `  backend   ${server.url}/v1  (feishu, lark → ${serverOptions.providers.feishu?.baseUrl ?? 'off'})`,
+        `  pds       ${serverOptions.providers.pds?.baseUrl ?? 'off'}  (drive ${serverOptions.providers.pds?.driveId ?? '-'}, folder ${emulator.pds.config.parents.join(', ')}; ${serverOptions.providers.pds?.parallel === false ? 'serial' : 'parallel'} parts)`,
         `  s3        ${serverOptions.providers.s3 === undefined ? 'off' : `${serverOptions.providers.s3.endpoint}/${serverOptions.providers.s3.bucket}`}  (emulator listener ${emulator.s3Url})`,
         `  emulator  ${emulator.url}  (app ${feishu.appId}; folders ${feishu.parents.join(', ')}; data ${emulatorOptions.dataDir})`,
         `  faults    ${emulator.url}/__emulator/faults`,
