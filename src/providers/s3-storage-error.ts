@@ -15,7 +15,8 @@ export interface S3StorageFailure {
   error: UploadError;
 }
 
-interface Row {
+/** How the client treats one storage error code. */
+export interface S3PartErrorRow {
   code: UploadErrorCode;
   kind: FailureKind;
   message: string;
@@ -27,10 +28,12 @@ interface Row {
  * S3 error codes an UploadPart PUT can answer (cloud-apis.md §4.1, §4.3 "Error classes";
  * docs/protocol.md §S3 "Sending a part"); anything else is classified by its HTTP status.
  */
-export const S3_PART_ERRORS: Readonly<Record<string, Row>> = Object.freeze({
+export const S3_PART_ERRORS: Readonly<Record<string, S3PartErrorRow>> = Object.freeze({
   // An expired (or revoked) presigned URL; S3 says "Request has expired". Also a real denial
-  // (the backend's key lacks s3:PutObject), which the re-signed attempt then proves.
-  AccessDenied: { code: 'forbidden', kind: 'fatal', resign: true, message: 'Storage refused the part URL even after it was signed again (403 AccessDenied): check the backend key\'s permissions and the clocks of backend and storage' },
+  // (the backend's key lacks s3:PutObject). Refused again after a re-sign, it is still worth
+  // the engine's bounded retries: X-Amz-Date has whole seconds, so a URL re-signed within the
+  // second of a revocation is refused too; a real denial fails once the attempts run out.
+  AccessDenied: { code: 'forbidden', kind: 'retry', resign: true, message: 'Storage refused the part URL even after it was signed again (403 AccessDenied): check the backend key\'s permissions and the clocks of backend and storage' },
   // The signing second is too far from the storage clock: a fresh signature may land inside.
   RequestTimeTooSkewed: { code: 'forbidden', kind: 'fatal', resign: true, message: 'Storage refused the part URL: the backend\'s clock differs from the storage\'s by more than 15 minutes' },
   // The bytes did not match the signed Content-MD5 / x-amz-checksum-crc32: re-read and re-hash once.
@@ -64,7 +67,7 @@ function xmlText(text: string, tag: string): string | undefined {
   return match?.[1]?.trim();
 }
 
-function byStatus(status: number): Row {
+function byStatus(status: number): S3PartErrorRow {
   if (status === 429) return { code: 'rate-limited', kind: 'rate-limited', message: 'Storage asks to slow down' };
   if (status === 408) return { code: 'timeout', kind: 'retry', message: 'Storage timed out reading the part' };
   if (status >= 500 || status === 0) return { code: 'server-error', kind: 'retry', message: `Storage failed to store the part (HTTP ${status})` };

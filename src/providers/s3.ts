@@ -75,7 +75,7 @@ function reclassify(error: unknown): unknown {
  * (docs/protocol.md §S3, cloud-apis.md §4.3).
  *
  * - An expired or revoked URL (403 `AccessDenied`) is re-signed and the part sent once more
- *   inside `sendPart`; refused again, it fails as `forbidden`.
+ *   inside `sendPart`; refused again, it is a retryable `forbidden` (bounded by the engine).
  * - When bucket CORS hides `ETag`, the part is still stored: its receipt goes without ETag,
  *   `complete` reads the missing ones with one ListParts and reports an `etag-hidden`
  *   diagnostic (`onDiagnostic`); parts ListParts lacks fail `complete` with `etag-hidden`.

@@ -1,0 +1,111 @@
+// The whole browser side with S3: UploadEngine + HashPool (real workers computing each part's
+// Content-MD5) + the S3 client, against the backend presigning URLs for the emulator's S3
+// listener (test/support/wtr-backend-plugin.mjs). Stored objects are compared by SHA-1.
+import type { PartUrlsRequest, UploadSnapshot, UploadStatus } from '../../src/core/index.js';
+import { UploadEngine } from '../../src/engine/index.js';
+import { HashPool } from '../../src/hashing/index.js';
+import { createS3Client } from '../../src/providers/index.js';
+
+interface TestEnv {
+  backendUrl: string;
+  emulatorUrl: string;
+  s3: { url: string; bucket: string; partSize: number };
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+function equal<T>(actual: T, expected: T, what: string): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+async function testEnv(): Promise<TestEnv> {
+  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
+  assert(typeof env.backendUrl === 'string' && typeof env.s3?.url === 'string', 'the test runner serves /__test-env with s3 (wtr-backend-plugin)');
+  return env as TestEnv;
+}
+
+function randomFile(name: string, size: number): File {
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
+  return new File([bytes], name, { type: 'application/octet-stream', lastModified: Date.now() });
+}
+
+async function sha1Hex(data: ArrayBuffer): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', data))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Download what storage holds through the presigned GetObject URL of the result. */
+async function storedSha1(downloadUrl: string | undefined): Promise<string> {
+  assert(downloadUrl !== undefined, 'the result has a downloadUrl');
+  const response = await fetch(downloadUrl);
+  equal(response.status, 200, 'download status');
+  return sha1Hex(await response.arrayBuffer());
+}
+
+/** A fetch that records every part-urls request the client makes. */
+function countingFetch(): { fetch: typeof fetch; batches: number[][] } {
+  const batches: number[][] = [];
+  return {
+    batches,
+    fetch: (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith('/v1/sessions/part-urls') && typeof init?.body === 'string') batches.push((JSON.parse(init.body) as PartUrlsRequest).indexes);
+      return fetch(input, init);
+    },
+  };
+}
+
+/** Resolve when the upload reaches one of `statuses`; reject after `timeoutMs` with its history. */
+function waitFor(engine: UploadEngine, id: string, statuses: UploadStatus[], timeoutMs = 25_000): Promise<UploadSnapshot> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const upload = engine.uploads.find((u) => u.id === id);
+      if (upload === undefined || !statuses.includes(upload.status)) return false;
+      clearTimeout(timer);
+      engine.removeEventListener('change', check);
+      resolve(upload);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      engine.removeEventListener('change', check);
+      const upload = engine.uploads.find((u) => u.id === id);
+      reject(new Error(`upload is ${upload?.status ?? 'missing'}, not ${statuses.join('/')}: ${JSON.stringify(upload?.history)}`));
+    }, timeoutMs);
+    if (!check()) engine.addEventListener('change', check);
+  });
+}
+
+describe('UploadEngine + HashPool + S3 client against the backend and the S3 emulator', () => {
+  let engine: UploadEngine | undefined;
+  let pool: HashPool | undefined;
+
+  afterEach(() => {
+    engine?.dispose();
+    pool?.dispose();
+    engine = undefined;
+    pool = undefined;
+  });
+
+  it('uploads 20 parts six at a time, each URL asked for once in batches of at most six', async () => {
+    const env = await testEnv();
+    const counter = countingFetch();
+    pool = new HashPool();
+    engine = new UploadEngine({ provider: createS3Client({ endpoint: env.backendUrl, fetch: counter.fetch }), hasher: pool, target: 'browser/engine', concurrency: 6 });
+    const file = randomFile('engine.bin', 20 * env.s3.partSize - 123);
+    const [added] = engine.add([file]);
+    assert(added !== undefined, 'added');
+    const done = await waitFor(engine, added.id, ['done', 'failed']);
+    equal(done.status, 'done', `status (error: ${JSON.stringify(done.error)})`);
+    equal([done.partsDone, done.partCount], [20, 20], 'parts');
+    equal(done.counters.bytesSent, file.size, 'bytes sent once each');
+    equal(done.counters.bytesHashed, file.size, 'bytes hashed once each (MD5 in the pool)');
+    equal(counter.batches.flat().sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'each part URL asked for exactly once');
+    assert(counter.batches.every((b) => b.length <= 6), `batches of at most six: ${JSON.stringify(counter.batches)}`);
+    assert(counter.batches.length < 20, `fewer requests than parts: ${JSON.stringify(counter.batches)}`);
+    equal([done.result?.bucket, done.result?.key], [env.s3.bucket, 'browser/engine/engine.bin'], 'result bucket and key');
+    assert(done.result?.etag?.endsWith('-20"') === true, 'result etag');
+    equal(await storedSha1(done.result?.downloadUrl), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored object');
+  });
+});
