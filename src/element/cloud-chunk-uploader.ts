@@ -87,7 +87,7 @@ function isRefusal(upload: UploadSnapshot): boolean {
  * @fires upload-progress - Bytes moved. `detail.upload`.
  * @fires upload-paused - An upload paused (by the user or when the browser went offline). `detail.upload`.
  * @fires upload-resumed - A paused upload continues. `detail.upload`.
- * @fires upload-success - The provider stored the file; `detail.upload.result` has the file token. `detail.upload`.
+ * @fires upload-success - The provider stored the file; `detail.upload.result` has the file token (Feishu/Lark), file id (PDS), resource path (COS) or `bucket` + `key` + `etag` (S3), and `downloadUrl` where the provider gives one. `detail.upload`.
  * @fires upload-error - An upload failed for good; `detail.upload.error` says why. `detail.upload`.
  * @fires upload-cancelled - An upload was cancelled. `detail.upload`.
  * @fires queue-complete - Nothing is left to do. `detail.uploads`.
