@@ -7,12 +7,18 @@ export interface Connectivity {
   readonly online: boolean;
   /** Call `listener` when the network comes back; returns an unsubscribe function. */
   onOnline(listener: () => void): () => void;
+  /**
+   * Call `listener` when the network goes away (the browser's `offline` event), so uploads
+   * pause at once instead of waiting for requests to fail or stall. Optional: without it the
+   * engine notices on the next failure.
+   */
+  onOffline?(listener: () => void): () => void;
 }
 
 interface OnlineGlobal {
   navigator?: { onLine?: boolean };
-  addEventListener?: (type: 'online', listener: () => void) => void;
-  removeEventListener?: (type: 'online', listener: () => void) => void;
+  addEventListener?: (type: 'online' | 'offline', listener: () => void) => void;
+  removeEventListener?: (type: 'online' | 'offline', listener: () => void) => void;
 }
 
 /** Connectivity of the current global (a window or a worker); always online where there is no navigator. */
@@ -26,6 +32,11 @@ export function globalConnectivity(): Connectivity {
       if (typeof scope.addEventListener !== 'function') return () => {};
       scope.addEventListener('online', listener);
       return () => scope.removeEventListener?.('online', listener);
+    },
+    onOffline(listener: () => void): () => void {
+      if (typeof scope.addEventListener !== 'function') return () => {};
+      scope.addEventListener('offline', listener);
+      return () => scope.removeEventListener?.('offline', listener);
     },
   };
 }

@@ -4,6 +4,8 @@ import type {
   CreateSessionRequest,
   HashHandle,
   HashService,
+  Sha1Checkpoint,
+  UploadWait,
   PartReceipt,
   ProviderClient,
   ProviderName,
@@ -16,6 +18,11 @@ import type {
 import { backoffDelay } from './backoff-delay.js';
 import { globalConnectivity } from './connectivity.js';
 import type { Connectivity } from './connectivity.js';
+import { fileFingerprint, fileKey } from './file-fingerprint.js';
+import { fileFromHandle, isPersistentFileHandle } from './persistent-file-handle.js';
+import type { PersistentFileHandle } from './persistent-file-handle.js';
+import { globalUploadLocks } from './upload-locks.js';
+import type { ReleaseLock, UploadLocks } from './upload-locks.js';
 import { matchesAccept } from './matches-accept.js';
 import { Pacer } from './pacer.js';
 import { abortError, sleep } from './sleep.js';
@@ -60,8 +67,19 @@ export interface UploadEngineOptions {
   progressIntervalMs?: number;
   /** A part with no upload progress for this long is aborted and retried (default 30000). */
   stallTimeoutMs?: number;
-  /** Records are written here after each acknowledged part (persistence, issue 4). */
+  /**
+   * Records are written here after each acknowledged part, so `restore()` can resume uploads
+   * after a reload (src/persistence: `IdbRecordStore`). With a store the engine also
+   * fingerprints files and takes a cross-tab lock per file.
+   */
   store?: UploadStore;
+  /**
+   * Written into every record; `restore()` only takes records of this scope. The element
+   * uses its endpoint: a session ticket is only valid at the backend that issued it. Default ''.
+   */
+  storeScope?: string;
+  /** Locks shared by the site's tabs (default: the Web Locks API where there is one). Used only with a store. */
+  locks?: UploadLocks;
   /** Network state; defaults to `navigator.onLine` and the global `online` event. */
   connectivity?: Connectivity;
   /** Clock (ms since epoch), injectable for tests. */
@@ -72,7 +90,7 @@ export interface UploadEngineOptions {
 
 /** Options that `setOptions` may change while the engine runs. */
 export type UploadEngineOptionsPatch = Partial<
-  Pick<UploadEngineOptions, 'target' | 'concurrency' | 'chunkSize' | 'maxFileSize' | 'accept' | 'autoStart' | 'providerOptions' | 'provider'>
+  Pick<UploadEngineOptions, 'target' | 'concurrency' | 'chunkSize' | 'maxFileSize' | 'accept' | 'autoStart' | 'providerOptions' | 'provider' | 'storeScope'>
 >;
 
 const DEFAULT_CONCURRENCY = 3;
@@ -89,6 +107,17 @@ export const MAX_SESSION_RENEWALS_WITHOUT_PROGRESS = 3;
 const HASH_LOOK_AHEAD_EXTRA = 2;
 /** History entries kept per upload; older ones are dropped so a flapping network cannot grow a record forever. */
 const MAX_HISTORY = 100;
+/**
+ * How long a provider keeps an unfinished upload unless its client says otherwise
+ * (ProviderClient.sessionLifetimeMs): Feishu's upload_id lives 24 h (specs/cloud-apis.md §1.4).
+ */
+export const DEFAULT_SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+/** How long a finished mark lets a tab that waited for the same file pick up the result. */
+export const FINISHED_MARK_TTL_MS = 60 * 60 * 1000;
+/** Web Lock names of files start with this. */
+const LOCK_PREFIX = 'cloud-chunk-uploader:';
+/** Completes that may answer parts-missing before the upload fails (see #recoverMissingParts). */
+const MAX_MISSING_PARTS_RECOVERIES = 2;
 
 /** The session is gone mid-upload; the run opens a new one. */
 class SessionLost extends Error {
@@ -126,7 +155,20 @@ interface Phase {
 /** Runtime state beside the serialisable record. */
 interface Upload {
   record: UploadRecord;
-  file: Blob;
+  /** Undefined while a restored upload waits for its file to be picked again. */
+  file?: Blob;
+  /** Parts acknowledged while this page lived; restored receipts are trusted, not verified. */
+  verified: Set<number>;
+  /** When a restored upload got its file back (ms since epoch), until its first part request starts. */
+  reattachedAt?: number;
+  /** Waiting for another tab to let go of this file's lock. */
+  lockWait?: boolean;
+  /** This file's cross-tab lock, held while the upload runs. */
+  release?: ReleaseLock;
+  /** Where the pool's sequential SHA-1 starts for the current hash handle (a loaded checkpoint or 0). */
+  sha1Base?: number;
+  /** Completes answered parts-missing in the current session. */
+  missingRecoveries: number;
   /** Allowed to start (autoStart, start(), resume(), retry()). */
   ready: boolean;
   /** The client that owns the session. */
@@ -175,6 +217,28 @@ function freezeSnapshotError(error: UploadErrorData | undefined): UploadErrorDat
   return error === undefined ? undefined : Object.freeze({ ...error });
 }
 
+/** Whether a stored record is worth showing after a reload. */
+function isResumable(record: UploadRecord): boolean {
+  if (record.status === 'done' || record.status === 'cancelled') return false;
+  // Refused, or failed before the provider held anything: nothing to resume.
+  return record.status !== 'failed' || record.session !== undefined;
+}
+
+/** The session needs the sequential whole-file SHA-1 (sent at complete, or inside part checksums). */
+function usesSha1(session: UploadSession): boolean {
+  return session.wholeFileHashes?.includes('sha1') === true || session.partChecksum === 'sha1-ctx' || session.partChecksum === 'cos-datasha';
+}
+
+function bytesToHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i += 1) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
 /**
  * Headless uploader: a queue of files, each driven through `transition` by a scheduler that
  * keeps parts in flight, hashes ahead of the network, retries, renews sessions and reports
@@ -199,6 +263,10 @@ export class UploadEngine extends EventTarget {
   #pacers = new Map<ProviderName, Pacer>();
   #connectivity: Connectivity;
   #unsubscribeOnline: () => void;
+  #unsubscribeOffline: () => void;
+  #locks: UploadLocks;
+  /** A store call failed: records may not survive a reload. */
+  #storeFailed = false;
   #now: () => number;
   #random: () => number;
   #busy = false;
@@ -216,6 +284,8 @@ export class UploadEngine extends EventTarget {
     this.#slots = new SlotPool(() => this.#concurrency);
     this.#connectivity = options.connectivity ?? globalConnectivity();
     this.#unsubscribeOnline = this.#connectivity.onOnline(() => this.#onOnline());
+    this.#unsubscribeOffline = this.#connectivity.onOffline?.(() => this.#onOffline()) ?? (() => {});
+    this.#locks = options.locks ?? globalUploadLocks();
   }
 
   override addEventListener<K extends keyof UploadEngineEventMap>(
@@ -255,48 +325,63 @@ export class UploadEngine extends EventTarget {
     const list = Array.from(files as ArrayLike<File>);
     const added: Upload[] = [];
     for (const file of list) {
-      const at = this.#now();
-      const record: UploadRecord = {
-        id: this.#newId(),
-        name: file.name,
-        size: file.size,
-        type: file.type,
-        lastModified: file.lastModified,
-        provider: this.#options.provider.name,
-        target: this.#options.target,
-        ...(this.#options.chunkSize !== undefined && { chunkSize: this.#options.chunkSize }),
-        ...(this.#options.providerOptions !== undefined && { providerOptions: { ...this.#options.providerOptions } }),
-        status: 'queued',
-        receipts: {},
-        checksums: {},
-        sentParts: {},
-        counters: { bytesSent: 0, bytesResent: 0, bytesHashed: 0, bytesRehashed: 0, retries: 0, sessionRenewals: 0 },
-        history: [{ at, status: 'queued' }],
-        createdAt: at,
-        updatedAt: at,
-      };
-      const upload: Upload = {
-        record,
-        file,
-        ready: this.#options.autoStart !== false,
-        hashedBefore: 0,
-        meter: new SpeedMeter(),
-        retryAts: new Set(),
-        renewalsWithoutProgress: 0,
-        lastProgressAt: Number.NEGATIVE_INFINITY,
-      };
-      this.#uploads.push(upload);
-      this.#touch(upload);
-      added.push(upload);
-      this.#emitUpload('upload-added', upload);
-      const refusal = this.#refusal(record, this.#options.provider);
-      if (refusal !== undefined) this.#fail(upload, refusal);
-      else this.#persist(upload);
+      const restored = this.#restoredFor(file);
+      if (restored !== undefined) {
+        this.#reattach(restored, file);
+        added.push(restored);
+        continue;
+      }
+      added.push(this.#addNew(file));
     }
     this.#emitChange(true);
     this.#checkIdle();
     this.#pump();
     return added.map((u) => this.#snapshot(u));
+  }
+
+  /** Queue one file as a new upload (no restored upload is matched). */
+  #addNew(file: File): Upload {
+    const at = this.#now();
+    const record: UploadRecord = {
+      id: this.#newId(),
+      name: file.name,
+      size: file.size,
+      type: file.type,
+      lastModified: file.lastModified,
+      provider: this.#options.provider.name,
+      target: this.#options.target,
+      scope: this.#options.storeScope ?? '',
+      expiresAt: at + this.#sessionLifetime(this.#options.provider),
+      ...(this.#options.chunkSize !== undefined && { chunkSize: this.#options.chunkSize }),
+      ...(this.#options.providerOptions !== undefined && { providerOptions: { ...this.#options.providerOptions } }),
+      status: 'queued',
+      receipts: {},
+      checksums: {},
+      sentParts: {},
+      counters: { bytesSent: 0, bytesResent: 0, bytesHashed: 0, bytesRehashed: 0, retries: 0, sessionRenewals: 0 },
+      history: [{ at, status: 'queued' }],
+      createdAt: at,
+      updatedAt: at,
+    };
+    const upload: Upload = {
+      record,
+      file,
+      verified: new Set(),
+      missingRecoveries: 0,
+      ready: this.#options.autoStart !== false,
+      hashedBefore: 0,
+      meter: new SpeedMeter(),
+      retryAts: new Set(),
+      renewalsWithoutProgress: 0,
+      lastProgressAt: Number.NEGATIVE_INFINITY,
+    };
+    this.#uploads.push(upload);
+    this.#touch(upload);
+    this.#emitUpload('upload-added', upload);
+    const refusal = this.#refusal(record, this.#options.provider);
+    if (refusal !== undefined) this.#fail(upload, refusal);
+    else this.#persist(upload);
+    return upload;
   }
 
   /** Start queued uploads (needed only when `autoStart` is false). */
@@ -310,9 +395,18 @@ export class UploadEngine extends EventTarget {
     for (const upload of this.#select(id)) this.#pauseUpload(upload, 'user');
   }
 
-  /** Resume paused uploads from their acknowledged parts. */
+  /**
+   * Resume paused uploads from their acknowledged parts. A restored upload that waits for its
+   * file (`waitingFor: 'permission'`) reopens it from its stored handle, asking the user's
+   * permission once: call this straight from a click. One that waits for `'file'` needs the
+   * file picked or dropped again (`add`).
+   */
   resume(id?: string): void {
     for (const upload of this.#select(id)) {
+      if (upload.file === undefined) {
+        if (id !== undefined) void this.#reopen(upload);
+        continue;
+      }
       if (transition(upload.record.status, 'resume') === null) continue;
       upload.ready = true;
       this.#apply(upload, 'resume');
@@ -337,6 +431,10 @@ export class UploadEngine extends EventTarget {
   /** Try failed uploads again, keeping the parts already acknowledged. */
   retry(id?: string): void {
     for (const upload of this.#select(id)) {
+      if (upload.file === undefined) {
+        if (id !== undefined) void this.#reopen(upload);
+        continue;
+      }
       if (transition(upload.record.status, 'retry') === null) continue;
       upload.ready = true;
       upload.renewalsWithoutProgress = 0;
@@ -344,6 +442,106 @@ export class UploadEngine extends EventTarget {
       this.#apply(upload, 'retry');
     }
     this.#pump();
+  }
+
+  /**
+   * Show the unfinished uploads the store kept from earlier page loads (of this engine's
+   * `storeScope` and provider) as paused uploads waiting for their file. Picking or dropping
+   * the same file again (`add`) resumes one where it stopped; one with a stored file handle
+   * resumes with `resume(id)`. Records whose file another tab is uploading right now are
+   * left to that tab. Safe to call again: uploads already shown are skipped.
+   *
+   * @returns snapshots of the uploads restored by this call.
+   * @example
+   * const engine = new UploadEngine({ provider, hasher, target, store: new IdbRecordStore({ isValid: isUploadRecord }) });
+   * const waiting = await engine.restore(); // "3 uploads can continue"
+   */
+  async restore(): Promise<readonly UploadSnapshot[]> {
+    const store = this.#options.store;
+    if (store === undefined || this.#disposed) return [];
+    let records: UploadRecord[];
+    try {
+      records = await store.list();
+    } catch {
+      this.#storeTrouble();
+      return [];
+    }
+    this.#checkDurable();
+    const scope = this.#options.storeScope ?? '';
+    const restored: Upload[] = [];
+    for (const record of records) {
+      if (this.#disposed) break;
+      if (record.scope !== scope || record.provider !== this.#options.provider.name) continue;
+      if (this.#uploads.some((u) => u.record.id === record.id)) continue;
+      if (!isResumable(record)) {
+        store.delete(record.id).catch(() => this.#storeTrouble());
+        continue;
+      }
+      if (record.fingerprint !== undefined) {
+        // Held by another tab: that tab is uploading this file right now; leave it there.
+        const release = await this.#locks.acquire(this.#lockName(record, record.fingerprint), { wait: false }).catch((): ReleaseLock => () => {});
+        if (release === null) continue;
+        release();
+        if (this.#uploads.some((u) => u.record.id === record.id)) continue;
+      }
+      restored.push(this.#restoreOne(record));
+    }
+    if (restored.length > 0) {
+      this.#emitChange(true);
+      this.#checkIdle();
+    }
+    return restored.map((u) => this.#snapshot(u));
+  }
+
+  /**
+   * Forget every stored record: uploads restored from earlier page loads and still waiting
+   * for their file leave the list, and nothing can be resumed after a reload until running
+   * uploads write their records again (after their next acknowledged part).
+   */
+  async clearStoredUploads(): Promise<void> {
+    const waiting = this.#uploads.filter((u) => u.file === undefined && u.run === undefined);
+    if (waiting.length > 0) {
+      this.#uploads = this.#uploads.filter((u) => !waiting.includes(u));
+      this.#uploadsView = undefined;
+      this.#emitChange(true);
+      this.#checkIdle();
+    }
+    const store = this.#options.store;
+    if (store === undefined) return;
+    try {
+      if (store.clear !== undefined) await store.clear();
+      else for (const record of await store.list()) await store.delete(record.id);
+    } catch {
+      this.#storeTrouble();
+    }
+  }
+
+  /**
+   * Keep a persistent handle of an upload's file (File System Access API), so after a reload
+   * it resumes with one permission prompt instead of a re-pick. Handles the browser cannot
+   * store are ignored (the upload then falls back to re-picking).
+   */
+  attachHandle(id: string, handle: PersistentFileHandle): void {
+    const upload = this.#uploads.find((u) => u.record.id === id);
+    if (upload === undefined || !isPersistentFileHandle(handle) || handle.name !== upload.record.name) return;
+    try {
+      structuredClone(handle);
+    } catch {
+      return;
+    }
+    upload.record.fileHandle = handle;
+    this.#touch(upload);
+    if (!['done', 'cancelled'].includes(upload.record.status)) this.#persist(upload);
+  }
+
+  /**
+   * Whether uploads can resume after a reload: `durable` (records are stored), `memory`
+   * (storage is unavailable or full: uploads work, but a reload loses them) or `off` (no store).
+   */
+  get persistence(): 'durable' | 'memory' | 'off' {
+    const store = this.#options.store;
+    if (store === undefined) return 'off';
+    return this.#storeFailed || store.durable === false ? 'memory' : 'durable';
   }
 
   /** Change options; target, part size and provider options apply to files added afterwards. */
@@ -370,6 +568,7 @@ export class UploadEngine extends EventTarget {
     }
     if (this.#changeTimer !== undefined) clearTimeout(this.#changeTimer);
     this.#unsubscribeOnline();
+    this.#unsubscribeOffline();
   }
 
   get #concurrency(): number {
@@ -471,6 +670,292 @@ export class UploadEngine extends EventTarget {
     this.#pump();
   }
 
+  /**
+   * The browser says the network is gone: pause what runs now instead of letting requests
+   * fail or stall one by one, so no retry is spent; `online` resumes them.
+   */
+  #onOffline(): void {
+    for (const upload of this.#uploads) {
+      const running = upload.run !== undefined || (upload.record.status === 'queued' && upload.ready && upload.file !== undefined);
+      if (running) this.#pauseUpload(upload, 'offline');
+    }
+  }
+
+  // ---- resume across reloads and tabs ----
+
+  #sessionLifetime(client: ProviderClient): number {
+    const lifetime = client.sessionLifetimeMs;
+    return lifetime !== undefined && Number.isFinite(lifetime) && lifetime > 0 ? lifetime : DEFAULT_SESSION_LIFETIME_MS;
+  }
+
+  #lockName(record: UploadRecord, fingerprint: string): string {
+    return `${LOCK_PREFIX}${JSON.stringify([record.scope, fingerprint])}`;
+  }
+
+  #finishedKey(record: UploadRecord, fingerprint: string): string {
+    return JSON.stringify([record.scope, fingerprint]);
+  }
+
+  /** A store call failed or the store went memory-only: say once that a reload would lose uploads. */
+  #storeTrouble(): void {
+    if (this.#storeFailed) return;
+    this.#storeFailed = true;
+    this.#emitChange(true);
+  }
+
+  #checkDurable(): void {
+    if (this.#options.store?.durable === false) this.#storeTrouble();
+  }
+
+  /** A restored upload, still without its file, that this file would continue (same key). */
+  #restoredFor(file: File): Upload | undefined {
+    if (this.#options.store === undefined) return undefined;
+    const key = fileKey({ provider: this.#options.provider.name, target: this.#options.target, name: file.name, size: file.size, lastModified: file.lastModified });
+    return this.#uploads.find((u) => u.file === undefined && u.run === undefined
+      && (u.record.status === 'paused' || u.record.status === 'failed') && fileKey(u.record) === key);
+  }
+
+  /** Show a stored record as a paused upload waiting for its file. */
+  #restoreOne(record: UploadRecord): Upload {
+    const at = this.#now();
+    if (transition(record.status, 'pause') !== null || record.status === 'paused') {
+      record.status = 'paused';
+      record.pausedBy = 'reload';
+    }
+    if (record.fileHandle !== undefined && !isPersistentFileHandle(record.fileHandle)) delete record.fileHandle;
+    record.history.push({ at, status: record.status, note: 'restored after the page was closed; waiting for the file' });
+    if (record.history.length > MAX_HISTORY) record.history.splice(0, record.history.length - MAX_HISTORY);
+    const upload: Upload = {
+      record,
+      verified: new Set(),
+      missingRecoveries: 0,
+      ready: false,
+      hashedBefore: record.counters.bytesHashed,
+      meter: new SpeedMeter(),
+      retryAts: new Set(),
+      renewalsWithoutProgress: 0,
+      lastProgressAt: Number.NEGATIVE_INFINITY,
+    };
+    this.#uploads.push(upload);
+    this.#touch(upload);
+    return upload;
+  }
+
+  /** The file of a restored upload is back: continue where the record stopped. */
+  #reattach(upload: Upload, file: File): void {
+    const record = upload.record;
+    upload.file = file;
+    upload.reattachedAt = this.#now();
+    upload.ready = true;
+    upload.renewalsWithoutProgress = 0;
+    const note = `the file is back; continuing with ${String(Object.keys(record.receipts).length)} of ${String(record.session?.plan.partCount ?? 0)} parts acknowledged`;
+    if (record.status === 'failed') {
+      delete record.error;
+      if (!this.#apply(upload, 'retry', note)) this.#note(upload, note);
+    } else if (!this.#apply(upload, 'resume', note)) {
+      this.#note(upload, note);
+    }
+  }
+
+  /** Reopen a restored upload's file from its stored handle (one permission prompt at most). */
+  async #reopen(upload: Upload): Promise<void> {
+    const handle = upload.record.fileHandle;
+    if (handle === undefined) return;
+    let file: File | undefined;
+    try {
+      file = await fileFromHandle(handle, true);
+    } catch (error) {
+      // Moved, deleted or otherwise gone: fall back to picking the file again.
+      if (upload.record.fileHandle === handle) delete upload.record.fileHandle;
+      this.#note(upload, `the stored file no longer opens (${error instanceof Error ? error.name : 'error'}); pick it again`);
+      this.#persist(upload);
+      this.#emitChange(true);
+      return;
+    }
+    if (this.#disposed || upload.file !== undefined) return;
+    if (file === undefined) {
+      this.#note(upload, 'reading the file was not allowed; allow it, or pick the file again');
+      this.#emitChange(true);
+      return;
+    }
+    const record = upload.record;
+    if (fileKey({ ...record, name: file.name, size: file.size, lastModified: file.lastModified }) !== fileKey(record)) {
+      if (record.fileHandle === handle) delete record.fileHandle;
+      this.#note(upload, 'the file changed since it was added; pick it again to upload it anew');
+      this.#persist(upload);
+      this.#emitChange(true);
+      return;
+    }
+    this.#reattach(upload, file);
+    this.#emitChange(true);
+    this.#pump();
+  }
+
+  /**
+   * Before a run sends anything (engines with a store): fingerprint the file, make sure it is
+   * the file a restored upload was for, and take the file's cross-tab lock, waiting while
+   * another tab uploads it. After such a wait, the other tab's finished mark ends this upload
+   * with its result ("uploaded once"); an unfinished record of the same file is taken over.
+   * Returns 'stop' when the run has nothing more to do.
+   */
+  async #claim(upload: Upload, signal: AbortSignal): Promise<'go' | 'stop'> {
+    const record = upload.record;
+    const hash = this.#hashHandle(upload);
+    let fingerprint: string;
+    try {
+      fingerprint = await fileFingerprint(hash, record, signal);
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      if (error instanceof UploadError) throw error;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new UploadError({ code: 'unknown', kind: 'fatal', message: `Could not read the file (${reason})` }, { cause: error });
+    }
+    record.counters.bytesHashed = upload.hashedBefore + hash.bytesHashed;
+    if (record.fingerprint !== undefined && record.fingerprint !== fingerprint) {
+      this.#detach(upload);
+      return 'stop';
+    }
+    record.fingerprint = fingerprint;
+    this.#persist(upload);
+    const name = this.#lockName(record, fingerprint);
+    // A lock manager that fails must not stop uploads: go on unlocked.
+    let release = await this.#locks.acquire(name, { wait: false }).catch((): ReleaseLock => () => {});
+    const waited = release === null;
+    if (release === null) {
+      upload.lockWait = true;
+      this.#note(upload, 'the same file is uploading in another tab; waiting for it');
+      this.#emitChange(true);
+      try {
+        release = await this.#locks.acquire(name, { wait: true, signal });
+      } catch (error) {
+        if (signal.aborted) throw abortError(signal);
+        if (!(error instanceof Error)) throw error;
+        release = () => {};
+      } finally {
+        delete upload.lockWait;
+        this.#touch(upload);
+      }
+    }
+    if (release !== null) upload.release = release;
+    if (signal.aborted) throw abortError(signal);
+    if (waited) {
+      const mark = await this.#options.store?.finished?.(this.#finishedKey(record, fingerprint)).catch(() => undefined);
+      if (mark !== undefined) {
+        record.result = mark.result;
+        this.#apply(upload, 'rapid-done', 'uploaded in another tab');
+        return 'stop';
+      }
+    }
+    if (record.session === undefined) await this.#adopt(upload);
+    return 'go';
+  }
+
+  /**
+   * The picked file only looks like the one a restored upload was for (same name, size and
+   * date, other bytes): never resume onto it. The restored upload waits on; the file is
+   * uploaded as a new one.
+   */
+  #detach(upload: Upload): void {
+    const file = upload.file;
+    if (upload.hash !== undefined) {
+      upload.hash.close();
+      delete upload.hash;
+    }
+    upload.record.counters.bytesHashed = upload.hashedBefore;
+    delete upload.file;
+    delete upload.reattachedAt;
+    upload.record.pausedBy = 'reload';
+    this.#apply(upload, 'pause', 'the picked file has other content than the one this upload was for; it is uploaded as a new file');
+    if (file instanceof File) {
+      this.#addNew(file);
+      this.#emitChange(true);
+      this.#checkIdle();
+    }
+  }
+
+  /**
+   * A new upload of a file that an earlier page (or a closed tab) left unfinished: take over
+   * that record's session, receipts, checksums and hash state instead of starting again.
+   */
+  async #adopt(upload: Upload): Promise<void> {
+    const store = this.#options.store;
+    const record = upload.record;
+    if (store === undefined || record.fingerprint === undefined) return;
+    let records: UploadRecord[];
+    try {
+      records = await store.list();
+    } catch {
+      this.#storeTrouble();
+      return;
+    }
+    const mine = new Set(this.#uploads.map((u) => u.record.id));
+    const orphan = records
+      .filter((r) => r.fingerprint === record.fingerprint && r.scope === record.scope && r.provider === record.provider
+        && !mine.has(r.id) && r.session !== undefined && isResumable(r))
+      .sort((a, b) => Object.keys(b.receipts).length - Object.keys(a.receipts).length)[0];
+    if (orphan?.session === undefined || record.session !== undefined) return;
+    record.session = orphan.session;
+    record.receipts = orphan.receipts;
+    record.checksums = orphan.checksums;
+    if (orphan.checksumPlan !== undefined) record.checksumPlan = orphan.checksumPlan;
+    record.sentParts = { ...orphan.sentParts, ...record.sentParts };
+    record.expiresAt = orphan.expiresAt;
+    for (const name of ['bytesSent', 'bytesResent', 'retries', 'sessionRenewals'] as const) record.counters[name] += orphan.counters[name];
+    if (orphan.sha1 !== undefined && (record.sha1 === undefined || record.sha1.offset < orphan.sha1.offset)) {
+      record.sha1 = orphan.sha1;
+      record.sha1Covered = Math.max(record.sha1Covered ?? 0, orphan.sha1Covered ?? orphan.sha1.offset);
+      if (upload.hash !== undefined) this.#loadSha1(upload, upload.hash);
+    }
+    this.#note(upload, `continuing an unfinished upload of this file left by an earlier page (${String(Object.keys(record.receipts).length)} of ${String(orphan.session.plan.partCount)} parts)`);
+    store.delete(orphan.id).catch(() => this.#storeTrouble());
+    this.#persist(upload);
+  }
+
+  /** End of a run: a finished upload leaves its finished mark before the lock goes. */
+  async #letGo(upload: Upload, release: ReleaseLock): Promise<void> {
+    const { record } = upload;
+    try {
+      if (record.status === 'done' && record.result !== undefined && record.fingerprint !== undefined) {
+        await this.#options.store?.markFinished?.({
+          key: this.#finishedKey(record, record.fingerprint),
+          result: record.result,
+          expiresAt: this.#now() + FINISHED_MARK_TTL_MS,
+        });
+      }
+    } catch {
+      this.#storeTrouble();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Complete said parts are missing (Feishu 1062010 → parts-missing). Where the provider
+   * lists its parts, the next round reconciles with that list. Feishu cannot say which it
+   * lacks, so the record trusted a part it should not have: first the parts known only from
+   * a stored record (acknowledged before a reload, never confirmed since) are sent again; if
+   * parts are still missing, every part is sent once more; after that the upload fails.
+   * Checksums are kept, so nothing is hashed again.
+   */
+  #recoverMissingParts(upload: Upload, client: ProviderClient, cause: UploadError): boolean {
+    upload.missingRecoveries += 1;
+    if (upload.missingRecoveries > MAX_MISSING_PARTS_RECOVERIES) return false;
+    const record = upload.record;
+    let what = 'checking which parts it holds';
+    if (client.listParts === undefined) {
+      const trusted = Object.keys(record.receipts).map(Number);
+      let resend = trusted.filter((index) => !upload.verified.has(index));
+      if (resend.length === 0 || upload.missingRecoveries > 1) resend = trusted;
+      if (resend.length === 0) return false;
+      for (const index of resend) delete record.receipts[index];
+      what = `sending ${String(resend.length)} part(s) again`;
+    }
+    const note = `the provider is missing parts (${cause.providerCode ?? cause.code}); ${what}`;
+    if (!this.#apply(upload, 'session-lost', note)) this.#note(upload, note);
+    this.#persist(upload);
+    return true;
+  }
+
   /** Abort the upload's run (requests, waits, hashing); the run then ends quietly. */
   #stopRun(upload: Upload): void {
     upload.run?.controller.abort();
@@ -491,7 +976,7 @@ export class UploadEngine extends EventTarget {
     let active = this.#uploads.filter((u) => u.run !== undefined).length;
     for (const upload of this.#uploads) {
       if (active >= this.#concurrency) return;
-      if (upload.record.status !== 'queued' || !upload.ready || upload.run !== undefined) continue;
+      if (upload.record.status !== 'queued' || !upload.ready || upload.run !== undefined || upload.file === undefined) continue;
       const run: Run = { controller: new AbortController() };
       upload.run = run;
       active += 1;
@@ -515,6 +1000,7 @@ export class UploadEngine extends EventTarget {
         return;
       }
       if (!this.#apply(upload, 'start')) return;
+      if (this.#options.store !== undefined && (await this.#claim(upload, signal)) !== 'go') return;
       for (;;) {
         try {
           const session = await this.#prepareSession(upload, client, signal);
@@ -526,8 +1012,9 @@ export class UploadEngine extends EventTarget {
           this.#apply(upload, 'completed');
           return;
         } catch (error) {
-          if (!(error instanceof SessionLost) || signal.aborted) throw error;
-          this.#renewSession(upload, error.error);
+          if (signal.aborted) throw error;
+          if (error instanceof SessionLost) this.#renewSession(upload, error.error);
+          else if (!(error instanceof UploadError && error.code === 'parts-missing' && this.#recoverMissingParts(upload, client, error))) throw error;
         }
       }
     } catch (error) {
@@ -542,6 +1029,10 @@ export class UploadEngine extends EventTarget {
         }
         upload.retryAts.clear();
         delete upload.run;
+        delete upload.lockWait;
+        const release = upload.release;
+        delete upload.release;
+        if (release !== undefined) void this.#letGo(upload, release);
       }
       this.#touch(upload);
       this.#pump();
@@ -560,6 +1051,8 @@ export class UploadEngine extends EventTarget {
     record.counters.sessionRenewals += 1;
     delete record.session;
     record.receipts = {};
+    upload.verified.clear();
+    upload.missingRecoveries = 0;
     const note = `session expired (${cause.code}); opening a new session`;
     if (!this.#apply(upload, 'session-lost', note)) this.#note(upload, note);
     this.#persist(upload);
@@ -571,8 +1064,18 @@ export class UploadEngine extends EventTarget {
     const held = record.session;
     if (held !== undefined) {
       if (client.listParts !== undefined) {
+        // Reconcile: the provider's list is the truth. A part the record has but the provider
+        // lacks (e.g. acknowledged, then lost there) is sent again; one it has is not.
         const listed = await this.#withRetries(upload, client, signal, 'lost', (s) => client.listParts?.(held, s) ?? Promise.resolve([]));
-        for (const receipt of listed) if (receipt.index >= 0 && receipt.index < held.plan.partCount) record.receipts[receipt.index] = receipt;
+        const receipts: Record<number, PartReceipt> = {};
+        for (const receipt of listed) {
+          if (receipt.index < 0 || receipt.index >= held.plan.partCount) continue;
+          receipts[receipt.index] = { ...record.receipts[receipt.index], ...receipt };
+          upload.verified.add(receipt.index);
+        }
+        const lost = Object.keys(record.receipts).filter((index) => receipts[Number(index)] === undefined).length;
+        record.receipts = receipts;
+        if (lost > 0) this.#note(upload, `the provider lacks ${lost} part(s) the record had; sending them again`);
         this.#persist(upload);
       }
       return held;
@@ -587,10 +1090,10 @@ export class UploadEngine extends EventTarget {
       ...(record.chunkSize !== undefined && { partSize: record.chunkSize }),
       ...(record.providerOptions !== undefined && { providerOptions: record.providerOptions }),
     };
-    upload.hash ??= this.#options.hasher.open(upload.file);
-    const context = { hash: upload.hash, file: upload.file };
+    const hash = this.#hashHandle(upload);
+    const context = { hash, file: this.#fileOf(upload) };
     const session = await this.#withRetries(upload, client, signal, 'retry', (s) => client.createSession(request, s, context));
-    record.counters.bytesHashed = upload.hashedBefore + upload.hash.bytesHashed;
+    record.counters.bytesHashed = upload.hashedBefore + hash.bytesHashed;
     if (signal.aborted) {
       // Cancelled while the backend was opening it: drop it there too (best effort).
       if (record.status === 'cancelled' && session.result === undefined) client.abort(session).catch(() => undefined);
@@ -604,9 +1107,14 @@ export class UploadEngine extends EventTarget {
     const invalid = this.#checkPlan(session, record.size);
     if (invalid !== undefined) throw invalid;
     record.session = session;
+    record.expiresAt = this.#now() + this.#sessionLifetime(client);
     record.receipts = {};
+    upload.verified.clear();
+    upload.missingRecoveries = 0;
     for (const receipt of session.uploadedParts ?? []) {
-      if (receipt.index >= 0 && receipt.index < session.plan.partCount) record.receipts[receipt.index] = receipt;
+      if (receipt.index < 0 || receipt.index >= session.plan.partCount) continue;
+      record.receipts[receipt.index] = receipt;
+      upload.verified.add(receipt.index);
     }
     if (session.partChecksum !== null) {
       const plan = record.checksumPlan;
@@ -650,6 +1158,7 @@ export class UploadEngine extends EventTarget {
     const lookAhead = lanes + HASH_LOOK_AHEAD_EXTRA;
     const phase: Phase = { controller, unlink, inFlight: new Map(), checksumJobs: new Map(), queue, lookAhead };
     upload.phase = phase;
+    if (usesSha1(session)) this.#followSha1(upload, session, controller.signal).catch(() => undefined);
     let failure: Error | undefined;
     const lane = async (): Promise<void> => {
       while (!controller.signal.aborted) {
@@ -705,10 +1214,16 @@ export class UploadEngine extends EventTarget {
         if (record.sentParts[index] === true) record.counters.bytesResent += length;
         else record.sentParts[index] = true;
         phase.inFlight.set(index, 0);
+        if (upload.reattachedAt !== undefined) {
+          // Measured for issue 4: how long a re-picked file waits before bytes move again.
+          this.#note(upload, `resumed: first part request ${String(this.#now() - upload.reattachedAt)} ms after the file came back`);
+          delete upload.reattachedAt;
+        }
+        const file = this.#fileOf(upload);
         const receipt = await this.#withStallTimeout(signal, (requestSignal, touch) =>
           client.sendPart(
             session,
-            { index, start, end, body: upload.file.slice(start, end), ...(checksum !== undefined && { checksum }), upcoming: this.#upcoming(upload, phase) },
+            { index, start, end, body: file.slice(start, end), ...(checksum !== undefined && { checksum }), upcoming: this.#upcoming(upload, phase) },
             (bytes) => {
               touch();
               if (requestSignal.aborted) return;
@@ -721,6 +1236,7 @@ export class UploadEngine extends EventTarget {
         phase.inFlight.delete(index);
         if (signal.aborted) throw abortError(signal);
         record.receipts[index] = { ...receipt, index } satisfies PartReceipt;
+        upload.verified.add(index);
         upload.renewalsWithoutProgress = 0;
         pacer.relax();
         this.#persist(upload);
@@ -802,8 +1318,7 @@ export class UploadEngine extends EventTarget {
     const kind = session.partChecksum;
     if (kind === null) return Promise.reject(new Error('no checksum wanted'));
     const { start, end } = this.#partRange(session, upload.record.size, index);
-    upload.hash ??= this.#options.hasher.open(upload.file);
-    const handle = upload.hash;
+    const handle = this.#hashHandle(upload);
     const job = (async (): Promise<string> => {
       try {
         const value = await handle.partChecksum(kind, start, end, phase.controller.signal);
@@ -825,6 +1340,70 @@ export class UploadEngine extends EventTarget {
     return job;
   }
 
+  /** The file's handle in the hash pool, opened on first use with any saved SHA-1 state loaded first. */
+  #hashHandle(upload: Upload): HashHandle {
+    if (upload.hash !== undefined) return upload.hash;
+    const handle = this.#options.hasher.open(this.#fileOf(upload));
+    upload.hash = handle;
+    upload.sha1Base = 0;
+    this.#loadSha1(upload, handle);
+    return handle;
+  }
+
+  #fileOf(upload: Upload): Blob {
+    if (upload.file === undefined) {
+      throw new UploadError({ code: 'unknown', kind: 'fatal', message: `The file of ${upload.record.name} is not available; pick it again` });
+    }
+    return upload.file;
+  }
+
+  /** Hand the saved SHA-1 state to the pool; its SHA-1 jobs run in order, so later ones continue from it. */
+  #loadSha1(upload: Upload, handle: HashHandle): void {
+    const saved = upload.record.sha1;
+    if (saved === undefined) return;
+    upload.sha1Base = saved.offset;
+    handle.sha1Advance(saved.offset, { offset: saved.offset, state: hexToBytes(saved.state) }).catch(() => {
+      // Written by another hash-wasm build, or damaged: the SHA-1 starts over and those bytes count as re-hashed.
+      if (upload.hash !== handle) return;
+      upload.sha1Base = 0;
+      if (upload.record.sha1 === saved) delete upload.record.sha1;
+    });
+  }
+
+  /**
+   * Advance the whole-file SHA-1 part by part in the background and keep the state after each
+   * part in the record (persisted with the next acknowledged part), so a reload never hashes
+   * those bytes again (DESIGN.md "Data flow" 3). The state depends on the file only, so it
+   * may run ahead of the network.
+   */
+  async #followSha1(upload: Upload, session: UploadSession, signal: AbortSignal): Promise<void> {
+    const handle = this.#hashHandle(upload);
+    const { partSize, partCount } = session.plan;
+    for (let index = 0; index < partCount; index += 1) {
+      const end = Math.min(upload.record.size, (index + 1) * partSize);
+      if (end <= (upload.sha1Base ?? 0)) continue;
+      if (signal.aborted || upload.hash !== handle) return;
+      const checkpoint = await handle.sha1Advance(end, undefined, signal);
+      if (upload.hash !== handle) return;
+      this.#sha1Reached(upload, checkpoint.offset, checkpoint);
+    }
+  }
+
+  /** The sequential SHA-1 reached `offset`: count bytes hashed again, remember the state. */
+  #sha1Reached(upload: Upload, offset: number, checkpoint?: Sha1Checkpoint): void {
+    const record = upload.record;
+    const from = upload.sha1Base ?? 0;
+    const covered = record.sha1Covered ?? 0;
+    if (offset > from) record.counters.bytesRehashed += Math.max(0, Math.min(offset, covered) - from);
+    upload.sha1Base = Math.max(from, offset);
+    record.sha1Covered = Math.max(covered, offset);
+    if (checkpoint !== undefined && checkpoint.offset >= (record.sha1?.offset ?? 0)) {
+      record.sha1 = { offset: checkpoint.offset, state: bytesToHex(checkpoint.state) };
+    }
+    record.counters.bytesHashed = upload.hashedBefore + (upload.hash?.bytesHashed ?? 0);
+    this.#touch(upload);
+  }
+
   // ---- session calls and retries ----
 
   /** Complete the upload with every receipt, in part order. */
@@ -837,11 +1416,10 @@ export class UploadEngine extends EventTarget {
 
   /** The whole-file SHA-1 from the hash pool (which keeps its sequential state between parts). */
   async #wholeFileSha1(upload: Upload, signal: AbortSignal): Promise<string> {
-    upload.hash ??= this.#options.hasher.open(upload.file);
-    const handle = upload.hash;
+    const handle = this.#hashHandle(upload);
     try {
       const digest = await handle.sha1Digest(signal);
-      upload.record.counters.bytesHashed = upload.hashedBefore + handle.bytesHashed;
+      this.#sha1Reached(upload, upload.record.size);
       return digest;
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
@@ -968,6 +1546,10 @@ export class UploadEngine extends EventTarget {
     const remaining = record.size - bytesTransferred;
     const retryAt = upload.retryAts.size > 0 ? Math.min(...[...upload.retryAts].map((r) => r.at)) : undefined;
     const error = freezeSnapshotError(record.error);
+    const stalled = record.status === 'paused' || record.status === 'failed';
+    const waitingFor: UploadWait | undefined = upload.lockWait === true ? 'other-tab'
+      : upload.file === undefined && stalled ? (record.fileHandle !== undefined ? 'permission' : 'file')
+      : undefined;
     const snapshot: UploadSnapshot = Object.freeze({
       id: record.id,
       name: record.name,
@@ -982,6 +1564,7 @@ export class UploadEngine extends EventTarget {
       partsDone: Object.keys(record.receipts).length,
       partCount: record.session?.plan.partCount ?? 0,
       ...(retryAt !== undefined && { retryAt }),
+      ...(waitingFor !== undefined && { waitingFor }),
       ...(error !== undefined && { error }),
       ...(record.result !== undefined && { result: Object.freeze({ ...record.result }) }),
       counters: Object.freeze({ ...record.counters }),
@@ -1042,11 +1625,16 @@ export class UploadEngine extends EventTarget {
   #persist(upload: Upload): void {
     const store = this.#options.store;
     if (store === undefined) return;
+    // A copy, so later changes never reach a write in progress; the file handle is passed as
+    // it is (the store structured-clones it; a test double may not be cloneable).
+    const { fileHandle, ...plain } = upload.record;
+    const copy: UploadRecord = structuredClone(plain);
+    if (fileHandle !== undefined) copy.fileHandle = fileHandle;
     // Best effort (UploadStore): a full or blocked IndexedDB must not fail the upload itself.
-    store.put(structuredClone(upload.record)).catch(() => undefined);
+    store.put(copy).then(() => this.#checkDurable(), () => this.#storeTrouble());
   }
 
   #forget(upload: Upload): void {
-    this.#options.store?.delete(upload.record.id).catch(() => undefined);
+    this.#options.store?.delete(upload.record.id).catch(() => this.#storeTrouble());
   }
 }
