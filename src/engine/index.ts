@@ -4,3 +4,7 @@ export * from './transition.js';
 export * from './upload-record.js';
 export * from './upload-store.js';
 export * from './connectivity.js';
+export * from './upload-locks.js';
+export * from './persistent-file-handle.js';
+export * from './file-fingerprint.js';
+export * from './is-upload-record.js';

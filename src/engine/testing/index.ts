@@ -2,3 +2,4 @@ export * from './adler32.js';
 export * from './fake-hash-service.js';
 export * from './fake-provider-client.js';
 export * from './engine-harness.js';
+export * from './fake-upload-locks.js';
