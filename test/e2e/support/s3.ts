@@ -1,0 +1,120 @@
+// S3 helpers for e2e tests: a demo stack with S3 credentials of its own, picking S3 in the
+// demo page, watching the part PUTs the browser makes, the emulator's S3 admin routes, and
+// GetObject straight from the emulator's S3 listener (signed here, not by the backend).
+import type { Page } from 'playwright-core';
+import { encodeS3Key, S3RequestSigner } from '../../../src/server/providers/s3-request-signer.js';
+import { sha1OfResponse } from './files.js';
+
+/** Keys both the emulator and the backend of the stack read (S3_* env, docs/protocol.md §S3). */
+export const E2E_S3 = Object.freeze({
+  accessKeyId: 'E2ES3ACCESSKEY000001',
+  secretAccessKey: 'e2e-s3-secret-key-7d41a9',
+  bucket: 'ccu-e2e',
+  region: 'us-east-1',
+});
+
+/** The demo page's default S3 key prefix (demo/demo-config.ts DEFAULT_DEMO_S3_PREFIX). */
+export const DEMO_S3_PREFIX = 'demo-uploads';
+
+/** Extra environment for startDemoStack: S3 with a bucket and keys of our own. */
+export function s3StackEnv(): Record<string, string> {
+  return { S3_ACCESS_KEY_ID: E2E_S3.accessKeyId, S3_SECRET_ACCESS_KEY: E2E_S3.secretAccessKey, S3_BUCKET: E2E_S3.bucket, S3_REGION: E2E_S3.region };
+}
+
+/** One request from the emulator's log. */
+export interface S3LogEntry {
+  route: string;
+  status: number;
+  bytesIn: number;
+  fault?: string;
+}
+
+/** Choose S3 with the demo page's provider selector, as a user does; the target field follows. */
+export async function chooseS3(page: Page): Promise<void> {
+  await page.waitForFunction(() => customElements.get('cloud-chunk-uploader') !== undefined);
+  await page.selectOption('#provider', 's3');
+  await page.waitForFunction((prefix) => {
+    const el = document.querySelector('cloud-chunk-uploader') as unknown as { provider: string; target: string } | null;
+    return el?.provider === 's3' && el.target === prefix;
+  }, DEMO_S3_PREFIX);
+}
+
+/**
+ * Count part PUTs to S3 storage (`?partNumber=`) the page has open at once; read it with
+ * {@link openS3PartPuts}. Must run before the page loads (an init script).
+ */
+export async function watchS3PartPuts(page: Page): Promise<void> {
+  // Plain JavaScript, not a function: tsx would compile class private fields into helpers the
+  // page does not have. The app sends part bodies with XMLHttpRequest (send-body.ts).
+  await page.addInitScript({
+    content: `(() => {
+      const stats = { open: 0, max: 0, total: 0 };
+      window.__s3Puts = stats;
+      const open = XMLHttpRequest.prototype.open;
+      const send = XMLHttpRequest.prototype.send;
+      const parts = new WeakSet();
+      XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+        if (method === 'PUT' && String(url).includes('partNumber=')) parts.add(this);
+        return open.call(this, method, url, ...rest);
+      };
+      XMLHttpRequest.prototype.send = function (body) {
+        if (parts.has(this)) {
+          stats.open += 1;
+          stats.total += 1;
+          stats.max = Math.max(stats.max, stats.open);
+          this.addEventListener('loadend', () => (stats.open -= 1), { once: true });
+        }
+        return send.call(this, body);
+      };
+    })();`,
+  });
+}
+
+/** Most part PUTs open at once, and how many were sent, since the page loaded. */
+export async function openS3PartPuts(page: Page): Promise<{ max: number; total: number }> {
+  return page.evaluate(() => {
+    const stats = (window as unknown as { __s3Puts?: { max: number; total: number } }).__s3Puts;
+    return { max: stats?.max ?? 0, total: stats?.total ?? 0 };
+  });
+}
+
+async function admin(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${emulatorUrl}/__emulator/${path}`, {
+    method,
+    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} /__emulator/${path}: HTTP ${response.status} ${await response.text()}`);
+  const text = await response.text();
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
+
+/** Forget the emulator's request log. */
+export async function clearS3Log(emulatorUrl: string): Promise<void> {
+  await admin(emulatorUrl, 'DELETE', 'log');
+}
+
+/** Part PUTs the emulator's S3 listener handled (route `s3.UploadPart`), oldest first. */
+export async function s3PartPuts(emulatorUrl: string): Promise<S3LogEntry[]> {
+  const { entries } = (await admin(emulatorUrl, 'GET', 'log?route=s3.UploadPart&limit=10000')) as { entries: S3LogEntry[] };
+  return entries;
+}
+
+/** Every presigned URL signed up to this second answers "Request has expired" (docs/emulator.md). */
+export async function expirePresignedUrls(emulatorUrl: string): Promise<void> {
+  await admin(emulatorUrl, 'POST', 's3/expire-presigned');
+}
+
+/** Replace the emulator's fault config (`{}` turns faults off). */
+export async function setS3Faults(emulatorUrl: string, faults: unknown): Promise<void> {
+  await admin(emulatorUrl, 'PUT', 'faults', faults);
+}
+
+/**
+ * GetObject straight from the emulator's S3 listener with the stack's keys, as any S3 client
+ * would (a URL presigned here, not the backend's downloadUrl). Resolves with SHA-1 and size.
+ */
+export async function downloadS3Object(s3Url: string, bucket: string, key: string): Promise<{ sha1: string; size: number }> {
+  const signer = new S3RequestSigner({ accessKeyId: E2E_S3.accessKeyId, secretAccessKey: E2E_S3.secretAccessKey }, E2E_S3.region);
+  const url = signer.presign({ method: 'GET', url: new URL(`${s3Url}/${bucket}/${encodeS3Key(key)}`), now: Date.now() }, 300);
+  return sha1OfResponse(await fetch(url));
+}
