@@ -116,6 +116,8 @@ export const DEFAULT_SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 export const FINISHED_MARK_TTL_MS = 60 * 60 * 1000;
 /** Web Lock names of files start with this. */
 const LOCK_PREFIX = 'cloud-chunk-uploader:';
+/** Least time between two SHA-1 states stored by the follower between acknowledged parts (ms). */
+const SHA1_SAVE_INTERVAL_MS = 1000;
 /** Completes that may answer parts-missing before the upload fails (see #recoverMissingParts). */
 const MAX_MISSING_PARTS_RECOVERIES = 2;
 
@@ -167,6 +169,8 @@ interface Upload {
   release?: ReleaseLock;
   /** Where the pool's sequential SHA-1 starts for the current hash handle (a loaded checkpoint or 0). */
   sha1Base?: number;
+  /** When the SHA-1 follower last stored its state (ms since epoch). */
+  sha1SavedAt?: number;
   /** Completes answered parts-missing in the current session. */
   missingRecoveries: number;
   /** Allowed to start (autoStart, start(), resume(), retry()). */
@@ -1212,7 +1216,11 @@ export class UploadEngine extends EventTarget {
         }
         record.counters.bytesSent += length;
         if (record.sentParts[index] === true) record.counters.bytesResent += length;
-        else record.sentParts[index] = true;
+        else {
+          record.sentParts[index] = true;
+          // Stored before the bytes go, so a reload mid-part counts its re-send as one.
+          if (this.#options.store !== undefined) this.#persist(upload);
+        }
         phase.inFlight.set(index, 0);
         if (upload.reattachedAt !== undefined) {
           // Measured for issue 4: how long a re-picked file waits before bytes move again.
@@ -1386,6 +1394,12 @@ export class UploadEngine extends EventTarget {
       const checkpoint = await handle.sha1Advance(end, undefined, signal);
       if (upload.hash !== handle) return;
       this.#sha1Reached(upload, checkpoint.offset, checkpoint);
+      // Acknowledged parts store the latest state anyway; while parts are slow, store it now and then.
+      const now = this.#now();
+      if (end === upload.record.size || now - (upload.sha1SavedAt ?? Number.NEGATIVE_INFINITY) >= SHA1_SAVE_INTERVAL_MS) {
+        upload.sha1SavedAt = now;
+        this.#persist(upload);
+      }
     }
   }
 
