@@ -1,0 +1,146 @@
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromiumLaunchOptions } from '../scripts/chromium-path.mjs';
+
+/** How often the heap sampler asks CDP (ms): often enough to catch a part-sized peak. */
+const HEAP_SAMPLE_MS = 100;
+
+/** Headless Chromium as the tests launch it (scripts/chromium-path.mjs). */
+export interface BenchBrowser {
+  browser: Browser;
+  version: string;
+  /** A fresh page on `url`, once the bench page says it is ready. */
+  open(url: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * Launch headless Chromium with the shared launch options. Long-task reporting and the
+ * precise heap numbers need nothing beyond them.
+ *
+ * @example
+ * const chrome = await launchBenchBrowser();
+ * const page = await chrome.open(`${stack.pageUrl}/index.html`);
+ */
+export async function launchBenchBrowser(): Promise<BenchBrowser> {
+  const browser = await chromium.launch(chromiumLaunchOptions());
+  return {
+    browser,
+    version: browser.version(),
+    async open(url) {
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => document.documentElement.dataset['benchReady'] === 'true', undefined, { timeout: 30_000 });
+      return page;
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Peak JS heap seen while sampling: the page's own, and the page's plus its workers'. */
+export interface HeapPeak {
+  /** Page (main thread) JSHeapUsedSize, bytes. */
+  pageBytes: number;
+  /** Page plus every dedicated worker (hash pool), bytes, summed per sample. */
+  totalBytes: number;
+  /** Workers seen by the sampler. */
+  workers: number;
+  samples: number;
+}
+
+interface AttachedEvent {
+  sessionId: string;
+  targetInfo: { type: string; targetId: string };
+}
+
+/**
+ * Sample the page's JS heap (CDP `Performance.getMetrics` → JSHeapUsedSize) and each worker's
+ * (`Runtime.getHeapUsage` through the page session's non-flat auto-attach) every 100 ms.
+ *
+ * @example
+ * const sampler = await HeapSampler.start(page);
+ * ... upload ...
+ * const peak = await sampler.stop();
+ */
+export class HeapSampler {
+  readonly #session: CDPSession;
+  readonly #workers = new Set<string>();
+  readonly #pending = new Map<number, (used: number) => void>();
+  #nextId = 1;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #busy = false;
+  #peak: HeapPeak = { pageBytes: 0, totalBytes: 0, workers: 0, samples: 0 };
+
+  private constructor(session: CDPSession) {
+    this.#session = session;
+  }
+
+  /** Start sampling `page` now. */
+  static async start(page: Page): Promise<HeapSampler> {
+    const session = await page.context().newCDPSession(page);
+    const sampler = new HeapSampler(session);
+    session.on('Target.attachedToTarget', (event: AttachedEvent) => {
+      if (event.targetInfo.type === 'worker') sampler.#workers.add(event.sessionId);
+    });
+    session.on('Target.detachedFromTarget', (event: { sessionId: string }) => sampler.#workers.delete(event.sessionId));
+    session.on('Target.receivedMessageFromTarget', (event: { sessionId: string; message: string }) => {
+      const reply = JSON.parse(event.message) as { id?: number; result?: { usedSize?: number } };
+      if (reply.id === undefined) return;
+      sampler.#pending.get(reply.id)?.(reply.result?.usedSize ?? 0);
+      sampler.#pending.delete(reply.id);
+    });
+    await session.send('Performance.enable');
+    // Deprecated non-flat mode on purpose: Playwright's CDPSession cannot address flat child sessions.
+    await session.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+    sampler.#timer = setInterval(() => void sampler.#sample(), HEAP_SAMPLE_MS);
+    await sampler.#sample();
+    return sampler;
+  }
+
+  #workerHeap(sessionId: string): Promise<number> {
+    const id = this.#nextId++;
+    return new Promise<number>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        resolve(0);
+      }, 2000);
+      this.#pending.set(id, (used) => {
+        clearTimeout(timer);
+        resolve(used);
+      });
+      this.#session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        resolve(0);
+      });
+    });
+  }
+
+  async #sample(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const { metrics } = await this.#session.send('Performance.getMetrics');
+      const page = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+      const workers = await Promise.all([...this.#workers].map((id) => this.#workerHeap(id)));
+      const total = page + workers.reduce((a, b) => a + b, 0);
+      this.#peak = {
+        pageBytes: Math.max(this.#peak.pageBytes, page),
+        totalBytes: Math.max(this.#peak.totalBytes, total),
+        workers: Math.max(this.#peak.workers, workers.length),
+        samples: this.#peak.samples + 1,
+      };
+    } catch {
+      // The page navigated or closed mid-sample; the peak so far stands.
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Stop and return the peaks. */
+  async stop(): Promise<HeapPeak> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#sample();
+    await this.#session.detach().catch(() => undefined);
+    return { ...this.#peak };
+  }
+}

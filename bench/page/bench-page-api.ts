@@ -1,0 +1,114 @@
+/**
+ * What the bench pages expose on `window` for the runner's `page.evaluate` calls (types only,
+ * shared by the pages and the node side). Times are `performance.now()` milliseconds of the page.
+ */
+import type { PartChecksumKind, ProviderName, UploadCounters, UploadErrorData, UploadResult } from '../../src/core/index.js';
+
+/** One request the page sent, from the XHR / fetch hooks. */
+export interface NetEntry {
+  kind: 'xhr' | 'fetch';
+  method: string;
+  /** Origin-less path, query dropped (presigned signatures never reach the results). */
+  path: string;
+  /** Body bytes (0 for none). */
+  bytes: number;
+  start: number;
+  end: number | null;
+  status: number | null;
+}
+
+/** How to set up `<cloud-chunk-uploader>` for one upload. */
+export interface MountOptions {
+  endpoint: string;
+  provider: ProviderName;
+  target: string;
+  concurrency?: number;
+  chunkSize?: number;
+}
+
+/** One upload through the element, start to finish. */
+export interface ElementUploadOutcome {
+  status: 'done' | 'failed' | 'timeout';
+  size: number;
+  /** The element's file input fired `change` (the user's pick), or `upload-added` when that was not seen. */
+  pickedAt: number;
+  addedAt: number;
+  /** First part body handed to XHR.send. */
+  firstByteAt: number | null;
+  /** The last part body request ended (all parts acknowledged, before `complete`). */
+  partsDoneAt: number | null;
+  doneAt: number;
+  counters: UploadCounters | null;
+  error: UploadErrorData | null;
+  result: UploadResult | null;
+  /** Part body requests and their bytes. */
+  partRequests: number;
+  partBytes: number;
+  /** Backend / storage calls without a body (sessions, part URLs, complete). */
+  controlRequests: number;
+}
+
+/** A timed transfer or read. */
+export interface Timed {
+  ms: number;
+  bytes: number;
+  /** Anything the caller should see (status, workers used...). */
+  detail: Record<string, number | string | null>;
+}
+
+/** Long tasks (PerformanceObserver `longtask`) since the last reset. */
+export interface LongTaskSummary {
+  count: number;
+  longestMs: number;
+  totalMs: number;
+}
+
+/** A hashing job over the picked file. */
+export type HashVariant =
+  /** Read with no hashing: `workers` 2 mirrors parallel part checksums, 1 the sequential SHA-1. */
+  | { kind: 'read-only'; partSize: number; workers: number }
+  | { kind: 'part'; checksum: PartChecksumKind; partSize: number }
+  | { kind: 'sha1-stream'; partSize: number };
+
+/** `window.ccuBench` on bench/page/index.html. */
+export interface BenchPageApi {
+  /** A plain `<input type=file id="bench-input">` for the baselines (the runner picks into it). */
+  ensureInput(): void;
+  /** Size of the file picked into `#bench-input`, or -1. */
+  pickedSize(): number;
+  /** A fresh `<cloud-chunk-uploader>` with these attributes (the previous one is removed). */
+  mountElement(options: MountOptions): Promise<void>;
+  /** Wait for the mounted element's first upload to finish. */
+  waitUpload(timeoutMs: number): Promise<ElementUploadOutcome>;
+  /** The mounted element's first upload, as a plain object (or null). */
+  currentUpload(): Record<string, unknown> | null;
+  /** One XHR with the picked file as the body. */
+  rawSend(url: string, method: 'PUT' | 'POST', headers: Record<string, string>): Promise<Timed>;
+  /** Hash (or only read) the picked file in workers: the product's HashPool, or the bench's read-only workers. */
+  hash(variant: HashVariant): Promise<Timed>;
+  /** Design A: the HashPool reads a part to hash it, the main thread's XHR reads it again to send it. */
+  twoReadUpload(sinkUrl: string, partSize: number, concurrency: number): Promise<Timed>;
+  /** Design B: a worker reads each part once, hashes those bytes and sends them with its own XHR. */
+  readOnceUpload(sinkUrl: string, partSize: number, concurrency: number, workers: number): Promise<Timed>;
+  resetLongTasks(): void;
+  longTasks(): LongTaskSummary;
+  /** Whether the browser reports long tasks at all (a 60 ms busy loop is seen). */
+  longTasksSupported(): Promise<boolean>;
+  resetNet(): void;
+  net(): NetEntry[];
+  /** Provider names that have a browser client in this build. */
+  providers(): string[];
+}
+
+/** `window.ccuUppy` on bench/page/uppy.html. */
+export interface UppyPageApi {
+  /** Upload the file picked into `#bench-input` with Uppy 6 + @uppy/aws-s3, signed by `signUrl`. */
+  upload(signUrl: string, timeoutMs: number): Promise<Timed>;
+}
+
+declare global {
+  interface Window {
+    ccuBench: BenchPageApi;
+    ccuUppy: UppyPageApi;
+  }
+}

@@ -1,0 +1,29 @@
+/** Messages between the bench page and its two bench workers (types only). */
+
+/** Page → worker: a file, once. */
+export interface WorkerOpen {
+  type: 'open';
+  file: Blob;
+  /** read-once: where parts go. */
+  sinkUrl?: string;
+}
+
+/** Page → worker: one part to read (read-only) or read + hash + send (read-once). */
+export interface WorkerPart {
+  type: 'part';
+  id: number;
+  start: number;
+  end: number;
+}
+
+/** Worker → page: the part is done (or failed). */
+export interface WorkerPartDone {
+  type: 'done';
+  id: number;
+  bytes: number;
+  /** read-once: the checksum sent with the part. */
+  checksum?: string;
+  error?: string;
+}
+
+export type WorkerRequest = WorkerOpen | WorkerPart;
