@@ -9,7 +9,7 @@ import { createS3Client } from '../../src/providers/index.js';
 interface TestEnv {
   backendUrl: string;
   emulatorUrl: string;
-  s3: { url: string; bucket: string; partSize: number };
+  s3: { url: string; bucket: string; partSize: number; crc32BackendUrl: string };
 }
 
 function assert(condition: unknown, message: string): asserts condition {
@@ -106,6 +106,26 @@ describe('UploadEngine + HashPool + S3 client against the backend and the S3 emu
     assert(counter.batches.length < 20, `fewer requests than parts: ${JSON.stringify(counter.batches)}`);
     equal([done.result?.bucket, done.result?.key], [env.s3.bucket, 'browser/engine/engine.bin'], 'result bucket and key');
     assert(done.result?.etag?.endsWith('-20"') === true, 'result etag');
+    equal(await storedSha1(done.result?.downloadUrl), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored object');
+  });
+
+  it('sends each part with its x-amz-checksum-crc32 when the backend asks for CRC-32, and completes with them', async () => {
+    const env = await testEnv();
+    const counter = countingFetch();
+    const client = createS3Client({ endpoint: env.s3.crc32BackendUrl, fetch: counter.fetch });
+    pool = new HashPool();
+    engine = new UploadEngine({ provider: client, hasher: pool, target: 'browser/crc32', concurrency: 4 });
+    const file = randomFile('crc32.bin', 6 * env.s3.partSize + 99);
+    const [added] = engine.add([file]);
+    assert(added !== undefined, 'added');
+    const done = await waitFor(engine, added.id, ['done', 'failed']);
+    equal(done.status, 'done', `status (error: ${JSON.stringify(done.error)})`);
+    equal(counter.batches.flat().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6], 'each part URL asked for once');
+    assert(done.result?.etag?.endsWith('-7"') === true, 'result etag');
+    // Storage kept the composite CRC-32 it built from the checksum sent with each part.
+    const { objects } = (await (await fetch(`${env.emulatorUrl}/__emulator/s3/objects`)).json()) as { objects: { key: string; checksum?: unknown }[] };
+    const stored = objects.find((o) => o.key === 'browser/crc32/crc32.bin');
+    assert(stored?.checksum !== undefined, `the object has a CRC-32 checksum: ${JSON.stringify(stored)}`);
     equal(await storedSha1(done.result?.downloadUrl), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored object');
   });
 });

@@ -1,6 +1,6 @@
 // web-test-runner plugin: starts the Feishu/Lark emulator and the upload backend (both on
 // 127.0.0.1, port 0) for the browser suites, and tells the page where they are:
-// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize, s3: { url, bucket, partSize }, pds: { target, partSize } }.
+// GET /__test-env → { backendUrl, emulatorUrl, target, appId, appSecret, blockSize, s3: { url, bucket, partSize, crc32BackendUrl }, pds: { target, partSize } }.
 // Both servers are TypeScript, loaded through tsx's API (wtr itself runs plain node).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,6 +37,8 @@ export function testBackendPlugin() {
   let emulator;
   /** @type {{ close(): Promise<void> } | undefined} */
   let backend;
+  /** @type {{ close(): Promise<void> } | undefined} */
+  let s3Crc32Backend;
   /** @type {string | undefined} */
   let dataDir;
   return {
@@ -55,6 +57,8 @@ export function testBackendPlugin() {
       const hosts = new Set(['localhost', '127.0.0.1', config.hostname].filter(Boolean));
       const allowedOrigins = [...hosts].map((host) => `http://${host}:${config.port}`);
       const feishu = { baseUrl: emulator.url, ...TEST_APP, rateLimitQps: TEST_QPS };
+      // S3 against the emulator's own listener (s3Url), with parts as small as it accepts.
+      const s3 = { endpoint: emulator.s3Url, region: TEST_S3.region, bucket: TEST_S3.bucket, accessKeyId: TEST_S3.accessKeyId, secretAccessKey: TEST_S3.secretAccessKey, minPartSize: TEST_S3.minPartSize, partSize: TEST_S3.minPartSize };
       backend = await startUploadServer({
         port: 0,
         secret: randomBytes(32).toString('hex'),
@@ -63,9 +67,15 @@ export function testBackendPlugin() {
           lark: feishu,
           'cos-legacy': { baseUrl: emulator.url, ...TEST_COS_LEGACY },
           pds: { baseUrl: emulator.url, domainId: TEST_PDS.domainId, driveId: TEST_PDS.driveId, accessToken: TEST_PDS.accessToken, partSize: TEST_PDS.partSize },
-          // S3 against the emulator's own listener (s3Url), with parts as small as it accepts.
-          s3: { endpoint: emulator.s3Url, region: TEST_S3.region, bucket: TEST_S3.bucket, accessKeyId: TEST_S3.accessKeyId, secretAccessKey: TEST_S3.secretAccessKey, minPartSize: TEST_S3.minPartSize, partSize: TEST_S3.minPartSize },
+          s3,
         },
+        allowedOrigins,
+      });
+      // A second backend whose S3 uploads take x-amz-checksum-crc32 per part (S3_PART_CHECKSUM=crc32).
+      s3Crc32Backend = await startUploadServer({
+        port: 0,
+        secret: randomBytes(32).toString('hex'),
+        providers: { s3: { ...s3, partChecksum: 'crc32' } },
         allowedOrigins,
       });
       env = {
@@ -74,7 +84,7 @@ export function testBackendPlugin() {
         target: TEST_TARGET,
         blockSize: TEST_BLOCK_SIZE,
         ...TEST_APP,
-        s3: { url: emulator.s3Url, bucket: TEST_S3.bucket, partSize: TEST_S3.minPartSize },
+        s3: { url: emulator.s3Url, bucket: TEST_S3.bucket, partSize: TEST_S3.minPartSize, crc32BackendUrl: s3Crc32Backend.url },
         pds: { target: TEST_PDS.target, partSize: TEST_PDS.partSize },
       };
     },
@@ -83,6 +93,7 @@ export function testBackendPlugin() {
       return undefined;
     },
     async serverStop() {
+      await s3Crc32Backend?.close();
       await backend?.close();
       await emulator?.close();
       if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
