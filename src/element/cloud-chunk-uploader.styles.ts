@@ -72,6 +72,22 @@ export const cloudChunkUploaderStyles = css`
     color: var(--ccu-color-error, #d83931);
   }
 
+  .resume-notice,
+  .storage-notice,
+  .wait {
+    color: var(--ccu-color-muted, #646a73);
+  }
+
+  .resume-notice,
+  .storage-notice {
+    margin: var(--ccu-spacing, 0.75rem) 0 0;
+  }
+
+  .wait {
+    grid-column: 1 / -1;
+    overflow-wrap: anywhere;
+  }
+
   .summary {
     display: flex;
     align-items: center;

@@ -4,8 +4,17 @@ import { repeat } from 'lit/directives/repeat.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { isProviderName, type ProviderName } from '../core/provider-name.js';
 import type { UploadSnapshot } from '../core/upload-snapshot.js';
-import { UploadEngine, type UploadEngineOptions, type UploadEngineOptionsPatch } from '../engine/index.js';
+import {
+  UploadEngine,
+  isPersistentFileHandle,
+  isUploadRecord,
+  type PersistentFileHandle,
+  type UploadEngineOptions,
+  type UploadEngineOptionsPatch,
+  type UploadRecord,
+} from '../engine/index.js';
 import { HashPool } from '../hashing/index.js';
+import { IdbRecordStore } from '../persistence/index.js';
 import { createProviderClient, supportedProviders } from '../providers/registry.js';
 import { cloudChunkUploaderStyles } from './cloud-chunk-uploader.styles.js';
 import { formatBytes } from './format-bytes.js';
@@ -53,6 +62,25 @@ function actionsFor(upload: UploadSnapshot): readonly RowAction[] {
     case 'cancelled':
       return [];
   }
+}
+
+/**
+ * Persistent handles of dropped files, in file order, where the browser offers them
+ * (Chromium's File System Access API); they can only be asked for during the drop event.
+ */
+function droppedHandles(transfer: DataTransfer | null): (Promise<unknown> | undefined)[] {
+  if (transfer === null) return [];
+  return Array.from(transfer.items)
+    .filter((item) => item.kind === 'file')
+    .map((item) => {
+      const getHandle = (item as DataTransferItem & { getAsFileSystemHandle?: () => Promise<unknown> }).getAsFileSystemHandle;
+      if (typeof getHandle !== 'function') return undefined;
+      try {
+        return getHandle.call(item).catch(() => undefined);
+      } catch {
+        return undefined;
+      }
+    });
 }
 
 /** Refused before any request: retrying the same file cannot help. */
@@ -109,6 +137,9 @@ function isRefusal(upload: UploadSnapshot): boolean {
  * @csspart cancel-button - A row's cancel button.
  * @csspart retry-button - A row's retry button.
  * @csspart notice - A problem with the element's own configuration (unknown provider).
+ * @csspart resume-notice - After a reload: how many uploads can continue once their files are chosen again.
+ * @csspart storage-notice - Browser storage is unavailable or full, so uploads cannot continue after a reload.
+ * @csspart file-notice - What a row waits for: its file again, a permission, or another tab.
  *
  * @cssprop --ccu-font-family - Font of the whole element.
  * @cssprop --ccu-font-size - Base font size.
@@ -178,6 +209,8 @@ export class CloudChunkUploader extends LitElement {
   #dragging = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #documentLang: MutationObserver | undefined;
+  /** Provider name + endpoint whose stored uploads were restored. */
+  #restoredKey: string | undefined;
 
   constructor() {
     super();
@@ -234,9 +267,14 @@ export class CloudChunkUploader extends LitElement {
     this.#uploads.existing?.pause(id);
   }
 
-  /** Resume one paused upload by id, or all. */
+  /**
+   * Resume one paused upload by id, or all. An upload restored after a reload continues from
+   * its stored file handle (the browser may ask for permission once) or, without one, opens
+   * the file picker so the same file can be chosen again.
+   */
   resume(id?: string): void {
-    this.#uploads.existing?.resume(id);
+    if (this.#needsPick(id)) this.#openPicker();
+    else this.#uploads.existing?.resume(id);
   }
 
   /** Cancel one upload by id, or all; the backend is told to drop the session. */
@@ -246,7 +284,34 @@ export class CloudChunkUploader extends LitElement {
 
   /** Try a failed upload again by id, or all failed ones. */
   retry(id?: string): void {
-    this.#uploads.existing?.retry(id);
+    if (this.#needsPick(id)) this.#openPicker();
+    else this.#uploads.existing?.retry(id);
+  }
+
+  /**
+   * Queue files from File System Access handles (e.g. from `showOpenFilePicker()`). The
+   * handles are stored with the uploads, so after a reload they continue with at most one
+   * permission prompt instead of a re-pick.
+   *
+   * @example
+   * const handles = await window.showOpenFilePicker({ multiple: true });
+   * await uploader.addFileHandles(handles);
+   */
+  async addFileHandles(handles: readonly PersistentFileHandle[]): Promise<readonly UploadSnapshot[]> {
+    const files = await Promise.all(handles.map((handle) => handle.getFile()));
+    const added = this.addFiles(files);
+    added.forEach((upload, index) => this.#keepHandle(upload.id, handles[index]));
+    return added;
+  }
+
+  /**
+   * Forget every upload stored for resuming after a reload: uploads restored and still
+   * waiting for their files leave the list. Running uploads go on (and store their progress
+   * again as they go).
+   */
+  async clearStoredUploads(): Promise<void> {
+    await this.#uploads.existing?.clearStoredUploads();
+    this.requestUpdate();
   }
 
   override connectedCallback(): void {
@@ -271,6 +336,7 @@ export class CloudChunkUploader extends LitElement {
 
   protected override willUpdate(_changed: PropertyValues<this>): void {
     this.#syncEngine();
+    this.#restoreStored();
   }
 
   protected override updated(_changed: PropertyValues<this>): void {
@@ -281,6 +347,8 @@ export class CloudChunkUploader extends LitElement {
     const t = this.#messages;
     const uploads = this.uploads;
     const providerProblem = this.#providerSupported ? undefined : t.unknownProvider(String(this.provider));
+    const canContinue = uploads.filter((u) => u.waitingFor === 'file' || u.waitingFor === 'permission').length;
+    const storageProblem = this.#uploads.existing?.persistence === 'memory';
     return html`
       <div
         part="drop-zone"
@@ -306,6 +374,8 @@ export class CloudChunkUploader extends LitElement {
         @change=${this.#onInputChange}
       />
       ${providerProblem === undefined ? nothing : html`<p part="notice" class="notice" role="alert">${providerProblem}</p>`}
+      ${canContinue === 0 ? nothing : html`<p part="resume-notice" class="resume-notice" role="status">${t.canContinue(canContinue)}</p>`}
+      ${storageProblem ? html`<p part="storage-notice" class="storage-notice" role="status">${t.resumeUnavailable}</p>` : nothing}
       ${uploads.length === 0 ? nothing : this.#renderUploads(uploads, t)}
       <div class="visually-hidden" aria-live="polite" aria-atomic="true">${this.#announcement}</div>
     `;
@@ -336,6 +406,10 @@ export class CloudChunkUploader extends LitElement {
     const percent = upload.status === 'done' ? 100 : Math.min(99, Math.floor(upload.progress * 100));
     const problem = uploadMessage(upload, t, { maxFileSize: positive(this.maxFileSize), now });
     const moving = upload.status === 'uploading' && upload.speed > 0;
+    const waiting = upload.waitingFor === 'file' ? t.pickAgain
+      : upload.waitingFor === 'permission' ? t.allowAccess
+      : upload.waitingFor === 'other-tab' ? t.otherTab
+      : undefined;
     // Names are bound as text, never as markup: a file called <img onerror=...> stays text.
     return html`
       <li part="file-row" class="file-row" data-id=${upload.id} data-status=${upload.status}>
@@ -348,6 +422,7 @@ export class CloudChunkUploader extends LitElement {
           ${moving ? html`<span class="speed">${t.speed(formatBytes(upload.speed))}</span>` : nothing}
           ${moving && upload.eta !== null ? html`<span class="eta">${t.eta(t.duration(upload.eta))}</span>` : nothing}
         </span>
+        ${waiting === undefined ? nothing : html`<span part="file-notice" class="wait">${waiting}</span>`}
         ${problem === undefined ? nothing : html`<span part="file-error" class="error">${problem}</span>`}
       </li>
     `;
@@ -406,6 +481,10 @@ export class CloudChunkUploader extends LitElement {
       ...derived,
       provider: createProviderClient(this.provider, { endpoint: this.endpoint }),
       hasher: new HashPool(),
+      // Resume after reload (issue 4). Records are scoped to the endpoint: a ticket is only
+      // valid at the backend that issued it. Without IndexedDB the store keeps them in memory.
+      store: new IdbRecordStore<UploadRecord>({ isValid: isUploadRecord }),
+      storeScope: this.endpoint,
     };
     return new UploadEngine(options);
   }
@@ -429,6 +508,7 @@ export class CloudChunkUploader extends LitElement {
     const providerKey = this.#currentProviderKey();
     if (providerKey !== this.#providerKey && this.#providerSupported) {
       patch.provider = createProviderClient(this.provider, { endpoint: this.endpoint });
+      patch.storeScope = this.endpoint;
       this.#providerKey = providerKey;
     }
     this.#applied = next;
@@ -444,6 +524,38 @@ export class CloudChunkUploader extends LitElement {
           ? t.announceDone(upload.name)
           : t.announceFailed(upload.name, uploadMessage(upload, t, { maxFileSize: positive(this.maxFileSize), now: Date.now() }) ?? upload.error?.message ?? '');
     }
+  }
+
+  /**
+   * Once the element knows its backend, show the uploads an earlier page left unfinished
+   * there (once per provider and endpoint).
+   */
+  #restoreStored(): void {
+    if (!this.#providerSupported || !this.endpoint) return;
+    const key = this.#currentProviderKey();
+    if (this.#restoredKey === key) return;
+    this.#restoredKey = key;
+    this.#uploads.engine.restore().then(
+      (restored) => {
+        if (restored.length > 0) this.requestUpdate();
+      },
+      () => undefined,
+    );
+  }
+
+  /** The upload waits for its file to be chosen again (restored without a file handle). */
+  #needsPick(id: string | undefined): boolean {
+    return id !== undefined && this.uploads.some((u) => u.id === id && u.waitingFor === 'file');
+  }
+
+  /** Store a file handle with its upload once the browser hands it over. */
+  #keepHandle(id: string, handle: unknown): void {
+    void Promise.resolve(handle).then(
+      (value) => {
+        if (isPersistentFileHandle(value)) this.#uploads.existing?.attachHandle(id, value);
+      },
+      () => undefined,
+    );
   }
 
   /** Re-render once a second while a retry countdown is on screen. */
@@ -496,7 +608,7 @@ export class CloudChunkUploader extends LitElement {
     event.preventDefault();
     this.#dragging = false;
     this.requestUpdate();
-    this.#addFromTransfer(event.dataTransfer);
+    this.#addFromTransfer(event.dataTransfer, droppedHandles(event.dataTransfer));
   };
 
   #onPaste = (event: ClipboardEvent): void => {
@@ -505,10 +617,14 @@ export class CloudChunkUploader extends LitElement {
     this.#addFromTransfer(event.clipboardData);
   };
 
-  #addFromTransfer(transfer: DataTransfer | null): void {
+  #addFromTransfer(transfer: DataTransfer | null, handles: readonly (Promise<unknown> | undefined)[] = []): void {
     const files = Array.from(transfer?.files ?? []);
     // A drop or paste obeys `multiple` like the picker does.
-    this.addFiles(this.multiple ? files : files.slice(0, 1));
+    const added = this.addFiles(this.multiple ? files : files.slice(0, 1));
+    added.forEach((upload, index) => {
+      const handle = handles[index];
+      if (handle !== undefined) this.#keepHandle(upload.id, handle);
+    });
   }
 }
 

@@ -29,6 +29,16 @@ export interface Messages {
   readonly busyRetry: (seconds: number) => string;
   readonly genericRetry: (reason: string, seconds: number) => string;
   readonly unknownProvider: (name: string) => string;
+  /** Summary notice after a reload: this many uploads wait for their files. */
+  readonly canContinue: (count: number) => string;
+  /** Row of a restored upload that needs its file picked or dropped again. */
+  readonly pickAgain: string;
+  /** Row of a restored upload with a stored file handle: Resume reopens it (maybe after a permission prompt). */
+  readonly allowAccess: string;
+  /** Row of an upload whose file another tab is uploading. */
+  readonly otherTab: string;
+  /** Notice when records cannot be stored (no IndexedDB, or storage full). */
+  readonly resumeUnavailable: string;
   /** Text per error code; codes without an entry fall back to the error's own message. */
   readonly errors: Readonly<Partial<Record<UploadErrorCode, string>>>;
   readonly announceDone: (name: string) => string;
@@ -81,6 +91,11 @@ const en: Messages = {
   busyRetry: (seconds) => `Server is busy — retrying in ${String(seconds)} s`,
   genericRetry: (reason, seconds) => `${reason} — retrying in ${String(seconds)} s`,
   unknownProvider: (name) => `Unknown storage provider "${name}"`,
+  canContinue: (count) => `${String(count)} ${count === 1 ? 'upload' : 'uploads'} can continue — choose or drop the same ${count === 1 ? 'file' : 'files'} again`,
+  pickAgain: 'Choose or drop this file again to continue',
+  allowAccess: 'Press Resume to continue (the browser may ask to read the file)',
+  otherTab: 'Uploading in another tab',
+  resumeUnavailable: 'Browser storage is unavailable or full: uploads cannot continue after a reload',
   errors: {
     'file-empty': 'Empty files cannot be uploaded',
     'file-type-rejected': 'This file type is not accepted',
@@ -139,6 +154,11 @@ const zhCN: Messages = {
   busyRetry: (seconds) => `服务器繁忙 — ${String(seconds)} 秒后重试`,
   genericRetry: (reason, seconds) => `${reason} — ${String(seconds)} 秒后重试`,
   unknownProvider: (name) => `未知的存储服务“${name}”`,
+  canContinue: (count) => `${String(count)} 个上传可以继续，请重新选择或拖入相同的文件`,
+  pickAgain: '请重新选择或拖入此文件以继续',
+  allowAccess: '点击“继续”恢复上传（浏览器可能会请求读取文件的权限）',
+  otherTab: '正在另一个标签页中上传',
+  resumeUnavailable: '浏览器存储不可用或已满：重新加载页面后无法继续上传',
   errors: {
     'file-empty': '不能上传空文件',
     'file-type-rejected': '不接受此文件类型',
