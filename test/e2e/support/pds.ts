@@ -59,7 +59,11 @@ const COUNT_PART_PUTS = `(() => {
         stats.total += 1;
         stats.max = Math.max(stats.max, stats.open);
         stats.lastSendAt = performance.now();
-        this.addEventListener('loadend', () => { stats.open -= 1; }, { once: true });
+        // Done at readyState 4, before 'load': the app may start its next PUT within the load handler's microtasks.
+        let done = false;
+        const end = () => { if (!done && this.readyState === 4) { done = true; stats.open -= 1; } };
+        this.addEventListener('readystatechange', end);
+        this.addEventListener('loadend', end);
       }
       return super.send(body);
     }
