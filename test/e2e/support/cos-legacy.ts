@@ -24,6 +24,7 @@ export async function downloadCosLegacyFile(downloadUrl: string | undefined): Pr
 /** One line of the emulator's request log (docs/emulator.md). */
 export interface CosLogEntry {
   route: string;
+  path?: string;
   status: number;
   code?: number | string;
   fault?: string;
