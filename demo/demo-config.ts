@@ -52,6 +52,9 @@ export const DEFAULT_DEMO_S3_PREFIX = 'demo-uploads';
 /** PDS folder (`parent_file_id`) the demo uploads into: the drive's root, which always exists. */
 export const DEFAULT_DEMO_PDS_FOLDER = 'root';
 
+/** COS legacy directory the demo uploads into (any path works: COS legacy creates no folders for slices). */
+export const DEFAULT_DEMO_COS_DIR = '/demo-uploads';
+
 /** What the page assumes when no dev server tells it otherwise (`npm run emulator` + `npm run server`). */
 export const DEFAULT_DEMO_CONFIG: DemoConfig = {
   endpoint: `http://127.0.0.1:${String(DEFAULT_SERVER_PORT)}/`,
@@ -60,7 +63,7 @@ export const DEFAULT_DEMO_CONFIG: DemoConfig = {
   target: DEFAULT_DEMO_FOLDER,
   faultsUrl: `http://127.0.0.1:${String(DEFAULT_EMULATOR_PORT)}/__emulator/faults`,
   partRoute: 'feishu.*.upload_part',
-  targets: { s3: DEFAULT_DEMO_S3_PREFIX, pds: DEFAULT_DEMO_PDS_FOLDER },
-  partRoutes: { s3: 's3.UploadPart', pds: 'pds.oss.put_part' },
+  targets: { s3: DEFAULT_DEMO_S3_PREFIX, pds: DEFAULT_DEMO_PDS_FOLDER, 'cos-legacy': DEFAULT_DEMO_COS_DIR },
+  partRoutes: { s3: 's3.UploadPart', pds: 'pds.oss.put_part', 'cos-legacy': 'cos-legacy.upload_slice_data' },
   emulatorDownloadTemplate: '',
 };
