@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, type Rollup } from 'vite';
 
 /** Source of the bench pages. */
 export const BENCH_PAGE_ROOT = fileURLToPath(new URL('./page/', import.meta.url));
@@ -15,18 +15,24 @@ const INPUTS: Record<BenchPageSet, Record<string, string>> = {
   bundle: { element: 'bundle.html', uppy: 'uppy-bundle.html' },
 };
 
+/** A finished build: where it was written (if it was) and what Rollup emitted. */
+export interface BenchPagesBuild {
+  outDir: string;
+  output: (Rollup.OutputChunk | Rollup.OutputAsset)[];
+}
+
 /**
  * Build bench pages with Vite exactly as an app would (`vite build`: minified, ES workers in
- * their own chunks, hash-wasm's wasm inlined in the worker), into a fresh temp dir.
+ * their own chunks, hash-wasm's wasm inlined in the worker), into a fresh temp dir, or only
+ * in memory when `write` is false (the bundle-size probe).
  *
- * @returns the output dir (pages at its root, chunks under `assets/`).
  * @example
- * const pageDir = await buildBenchPages('measure');
+ * const { outDir } = await buildBenchPages('measure');
  */
-export async function buildBenchPages(set: BenchPageSet): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), `ccu-bench-${set}-`));
+export async function buildBenchPages(set: BenchPageSet, write = true): Promise<BenchPagesBuild> {
+  const outDir = write ? await mkdtemp(join(tmpdir(), `ccu-bench-${set}-`)) : join(tmpdir(), `ccu-bench-${set}-unwritten`);
   const input = Object.fromEntries(Object.entries(INPUTS[set]).map(([name, file]) => [name, join(BENCH_PAGE_ROOT, file)]));
-  await build({
+  const result = await build({
     configFile: false,
     root: BENCH_PAGE_ROOT,
     envDir: false,
@@ -34,6 +40,7 @@ export async function buildBenchPages(set: BenchPageSet): Promise<string> {
     logLevel: 'error',
     worker: { format: 'es' },
     build: {
+      write,
       target: 'es2022',
       outDir,
       emptyOutDir: false,
@@ -44,5 +51,7 @@ export async function buildBenchPages(set: BenchPageSet): Promise<string> {
       rollupOptions: { input },
     },
   });
-  return outDir;
+  const outputs = Array.isArray(result) ? result : [result];
+  const output = outputs.flatMap((o) => ('output' in o ? o.output : []));
+  return { outDir, output };
 }

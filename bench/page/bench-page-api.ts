@@ -41,6 +41,10 @@ export interface ElementUploadOutcome {
   counters: UploadCounters | null;
   error: UploadErrorData | null;
   result: UploadResult | null;
+  /** Parts in the session's plan (0 when no session was opened). */
+  partCount: number;
+  /** Start time of each part body request, in order. */
+  partStarts: number[];
   /** Part body requests and their bytes. */
   partRequests: number;
   partBytes: number;
@@ -80,6 +84,8 @@ export interface BenchPageApi {
   mountElement(options: MountOptions): Promise<void>;
   /** Wait for the mounted element's first upload to finish. */
   waitUpload(timeoutMs: number): Promise<ElementUploadOutcome>;
+  /** Pick → first part body sent, for the mounted element so far (null before either). */
+  firstByteDelay(): number | null;
   /** The mounted element's first upload, as a plain object (or null). */
   currentUpload(): Record<string, unknown> | null;
   /** One XHR with the picked file as the body. */

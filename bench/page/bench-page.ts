@@ -26,6 +26,11 @@ function bodyBytes(body: unknown): number {
   if (body instanceof ArrayBuffer) return body.byteLength;
   if (ArrayBuffer.isView(body)) return body.byteLength;
   if (typeof body === 'string') return body.length;
+  if (body instanceof FormData) {
+    let bytes = 0;
+    for (const [, value] of body.entries()) bytes += typeof value === 'string' ? value.length : value.size;
+    return bytes;
+  }
   return 0;
 }
 
@@ -211,6 +216,8 @@ async function mountElement(options: MountOptions): Promise<void> {
         counters: upload ? plain(upload.counters) : null,
         error: upload?.error ? plain(upload.error) : null,
         result: upload?.result ? plain(upload.result) : null,
+        partCount: upload?.partCount ?? 0,
+        partStarts: parts.map((e) => e.start),
         partRequests: parts.length,
         partBytes: parts.reduce((sum, e) => sum + e.bytes, 0),
         controlRequests: netLog.length - parts.length,
@@ -230,7 +237,7 @@ async function waitUpload(timeoutMs: number): Promise<ElementUploadOutcome> {
       resolve({
         status: 'timeout', size: upload?.size ?? 0, pickedAt: picked ?? 0, addedAt: 0, firstByteAt: null, partsDoneAt: null,
         doneAt: performance.now(), counters: upload ? plain(upload.counters) : null, error: upload?.error ? plain(upload.error) : null,
-        result: null, partRequests: 0, partBytes: 0, controlRequests: netLog.length,
+        result: null, partCount: upload?.partCount ?? 0, partStarts: [], partRequests: 0, partBytes: 0, controlRequests: netLog.length,
       });
     }, timeoutMs);
   });
@@ -330,6 +337,10 @@ const api: BenchPageApi = {
   },
   mountElement,
   waitUpload,
+  firstByteDelay() {
+    const first = netLog.find((e) => e.kind === 'xhr' && e.bytes > 0);
+    return first === undefined || picked === null ? null : first.start - picked;
+  },
   currentUpload() {
     const upload = element()?.uploads[0];
     return upload ? plain(upload) as unknown as Record<string, unknown> : null;

@@ -1,0 +1,75 @@
+// Issue 7 item 5: the main thread during a 1 GiB upload through the element (the primary
+// provider), seen by a PerformanceObserver for `longtask` in the page, against the same page
+// sending the same file with one raw XHR PUT (a page that does nothing but upload).
+import type { BenchContext } from './bench-context.js';
+import { buildFigure, unmeasured, type FigureRun, type FigureSpec } from './bench-figure.js';
+import { benchTarget, openBenchPage, pickIntoBenchInput, rawSend, uploadProblem, uploadThroughElement } from './bench-page-driver.js';
+import type { BenchFigure } from './bench-result.js';
+
+/** The issue's file size for this figure. */
+export const MAIN_THREAD_FILE_BYTES = 2 ** 30;
+/** A long task is ≥ 50 ms (Long Tasks API); the goal is to have none. */
+export const LONG_TASK_MS = 50;
+
+/**
+ * Item 5: the longest main-thread task and the total long-task time while 1 GiB uploads.
+ *
+ * @example
+ * const figures = await measureMainThread(ctx);
+ */
+export async function measureMainThread(ctx: BenchContext): Promise<BenchFigure[]> {
+  const provider = ctx.primary;
+  const longest: FigureSpec = {
+    id: 'main-thread.longest-task',
+    item: 5,
+    title: `1 GiB through the element → ${provider}: longest main-thread task`,
+    unit: 'ms',
+    baseline: 'longest task while the same page sends the file with one raw XHR PUT',
+    ratioLabel: 'ours / 50 ms',
+    goal: `no task ≥ ${LONG_TASK_MS} ms`,
+    judge: ({ value }) => value < LONG_TASK_MS,
+  };
+  const total: FigureSpec = {
+    id: 'main-thread.long-task-total',
+    item: 5,
+    title: `1 GiB through the element → ${provider}: total long-task time`,
+    unit: 'ms',
+    baseline: 'total long-task time during the raw XHR PUT',
+    ratioLabel: 'share of upload time',
+    goal: '',
+  };
+  const file = await ctx.files.get('main-thread-1g.bin', MAIN_THREAD_FILE_BYTES);
+  const runs = { longest: [] as FigureRun[], total: [] as FigureRun[] };
+  const notes: string[] = [];
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    const stack = await ctx.freshStack();
+    const page = await openBenchPage((url) => ctx.chrome.open(url), stack);
+    try {
+      if (!(await page.evaluate(() => window.ccuBench.longTasksSupported()))) {
+        return [unmeasured(longest, 'this Chromium reports no long tasks'), unmeasured(total, 'this Chromium reports no long tasks')];
+      }
+      await pickIntoBenchInput(page, file);
+      await page.evaluate(() => window.ccuBench.resetLongTasks());
+      const raw = await rawSend(page, `${stack.sinkUrl}/main-thread`);
+      const rawTasks = await page.evaluate(() => window.ccuBench.longTasks());
+      await page.evaluate(() => window.ccuBench.resetLongTasks());
+      const outcome = await uploadThroughElement(page, { endpoint: `${stack.backendUrl}/`, provider, target: benchTarget(provider) }, file);
+      const ours = await page.evaluate(() => window.ccuBench.longTasks());
+      const why = uploadProblem(outcome, file);
+      if (why !== null) notes.push(`rep ${rep + 1}: ${why}`);
+      const ok = why === null;
+      const duration = outcome.doneAt - outcome.pickedAt;
+      runs.longest.push({ value: ok ? ours.longestMs : null, baseline: rawTasks.longestMs, ratio: ok ? ours.longestMs / LONG_TASK_MS : null, extra: { count: ours.count, rawCount: rawTasks.count } });
+      runs.total.push({ value: ok ? ours.totalMs : null, baseline: rawTasks.totalMs, ratio: ok && duration > 0 ? ours.totalMs / duration : null, extra: { uploadMs: duration, rawMs: raw.ms } });
+      ctx.log(`  main thread rep ${rep + 1}: ${ours.count} long tasks, longest ${ours.longestMs.toFixed(0)} ms (raw: ${rawTasks.count}, ${rawTasks.longestMs.toFixed(0)} ms)`);
+    } finally {
+      await page.close();
+      await stack.stop();
+    }
+  }
+  const counts = runs.longest.map((r) => r.extra?.['count']);
+  return [
+    buildFigure(longest, runs.longest, [`long tasks per upload: ${counts.join(', ')}`, ...notes].join('; ')),
+    buildFigure(total, runs.total, notes.join('; ')),
+  ];
+}

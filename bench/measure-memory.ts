@@ -1,0 +1,100 @@
+// Issue 7 items 6 and 8, from the same uploads: peak JS heap (CDP Performance.getMetrics for the
+// page, Runtime.getHeapUsage for each worker, sampled every 100 ms) while 256 MiB and 2 GiB go
+// through the element (the primary provider), and the time from the pick to the first part byte
+// handed to the network for each. Memory should not grow with the file (flat); the first byte
+// should not wait for anything proportional to the file either.
+import type { BenchContext } from './bench-context.js';
+import { HeapSampler, type HeapPeak } from './bench-browser.js';
+import { buildFigure, type FigureRun, type FigureSpec } from './bench-figure.js';
+import { benchTarget, openBenchPage, uploadProblem, uploadThroughElement } from './bench-page-driver.js';
+import type { BenchFigure } from './bench-result.js';
+import { THROUGHPUT_FILE_BYTES, throughputFileName } from './measure-throughput.js';
+import type { ElementUploadOutcome } from './page/bench-page-api.js';
+
+const MIB = 2 ** 20;
+/** The issue's large file for items 6 and 8. */
+export const LARGE_FILE_BYTES = 2 * 2 ** 30;
+/** Goal: heap ≤ this + concurrency × part size (issue 7 item 6). */
+export const HEAP_ALLOWANCE_BYTES = 64 * MIB;
+/** Goal: first byte on the wire within 300 ms of the pick (issue 7 item 8). */
+export const TTFB_GOAL_MS = 300;
+/** The element's default concurrency (DESIGN.md "Element API"). */
+const ELEMENT_CONCURRENCY = 3;
+/** Flat: the 2 GiB peak at most this much above the 256 MiB one. */
+const FLAT_TOLERANCE = 1.25;
+
+interface Sized {
+  outcome: ElementUploadOutcome;
+  heap: HeapPeak;
+}
+
+/**
+ * Items 6 and 8: peak heap for 256 MiB vs 2 GiB, and pick-to-first-byte for both.
+ *
+ * @example
+ * const figures = await measureMemory(ctx);
+ */
+export async function measureMemory(ctx: BenchContext): Promise<BenchFigure[]> {
+  const provider = ctx.primary;
+  const large = await ctx.files.get('memory-2g.bin', LARGE_FILE_BYTES);
+  const runs = { page: [] as FigureRun[], total: [] as FigureRun[], ttfb: [] as FigureRun[] };
+  const notes: string[] = [];
+  let allowance = HEAP_ALLOWANCE_BYTES;
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    const small = await ctx.files.get(throughputFileName(rep), THROUGHPUT_FILE_BYTES);
+    const stack = await ctx.freshStack();
+    const page = await openBenchPage((url) => ctx.chrome.open(url), stack);
+    try {
+      const measured: Sized[] = [];
+      for (const file of [small, large]) {
+        const sampler = await HeapSampler.start(page);
+        const outcome = await uploadThroughElement(page, { endpoint: `${stack.backendUrl}/`, provider, target: benchTarget(provider) }, file)
+          .catch(async (error: unknown) => {
+            await sampler.stop();
+            throw error;
+          });
+        measured.push({ outcome, heap: await sampler.stop() });
+        const why = uploadProblem(outcome, file);
+        if (why !== null) notes.push(`rep ${rep + 1}, ${file.size / MIB} MiB: ${why}`);
+        if (outcome.partCount > 0) allowance = Math.max(allowance, HEAP_ALLOWANCE_BYTES + ELEMENT_CONCURRENCY * Math.ceil(file.size / outcome.partCount));
+      }
+      const [s, l] = measured as [Sized, Sized];
+      const ok = uploadProblem(s.outcome, small) === null && uploadProblem(l.outcome, large) === null;
+      const ttfb = (o: ElementUploadOutcome): number | null => (o.firstByteAt === null ? null : o.firstByteAt - o.pickedAt);
+      runs.page.push({ value: ok ? l.heap.pageBytes / MIB : null, baseline: ok ? s.heap.pageBytes / MIB : null });
+      runs.total.push({ value: ok ? l.heap.totalBytes / MIB : null, baseline: ok ? s.heap.totalBytes / MIB : null, extra: { workers: l.heap.workers, samples: l.heap.samples } });
+      runs.ttfb.push({ value: ttfb(l.outcome), baseline: ttfb(s.outcome) });
+      ctx.log(`  memory rep ${rep + 1}: page ${(s.heap.pageBytes / MIB).toFixed(1)} → ${(l.heap.pageBytes / MIB).toFixed(1)} MiB, +workers ${(s.heap.totalBytes / MIB).toFixed(1)} → ${(l.heap.totalBytes / MIB).toFixed(1)} MiB; first byte ${ttfb(s.outcome)?.toFixed(0) ?? '—'} / ${ttfb(l.outcome)?.toFixed(0) ?? '—'} ms`);
+    } finally {
+      await page.close();
+      await stack.stop();
+    }
+  }
+  const limitMiB = allowance / MIB;
+  const heapGoal = `flat (≤ ${FLAT_TOLERANCE}×) and ≤ ${limitMiB.toFixed(0)} MiB (64 + ${ELEMENT_CONCURRENCY} × part)`;
+  const heapSpec = (id: string, what: string): FigureSpec => ({
+    id,
+    item: 6,
+    title: `peak JS heap, ${what}: 2 GiB through the element → ${provider}`,
+    unit: 'MiB',
+    baseline: 'the same for 256 MiB, same page and stack',
+    ratioLabel: '2 GiB / 256 MiB',
+    goal: heapGoal,
+    judge: ({ value, ratio }) => ratio !== null && ratio <= FLAT_TOLERANCE && value <= limitMiB,
+  });
+  const ttfbSpec: FigureSpec = {
+    id: 'ttfb.2g',
+    item: 8,
+    title: `pick → first part byte sent, 2 GiB → ${provider}`,
+    unit: 'ms',
+    baseline: 'the same for 256 MiB',
+    ratioLabel: '2 GiB / 256 MiB',
+    goal: `< ${TTFB_GOAL_MS} ms`,
+    judge: ({ value }) => value < TTFB_GOAL_MS,
+  };
+  return [
+    buildFigure(heapSpec('memory.page-heap', 'main thread'), runs.page, notes.join('; ')),
+    buildFigure(heapSpec('memory.total-heap', 'main thread + workers'), runs.total, notes.join('; ')),
+    buildFigure(ttfbSpec, runs.ttfb, notes.join('; ')),
+  ];
+}
