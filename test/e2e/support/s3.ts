@@ -93,10 +93,15 @@ export async function clearS3Log(emulatorUrl: string): Promise<void> {
   await admin(emulatorUrl, 'DELETE', 'log');
 }
 
+/** Requests the emulator's S3 listener handled (routes `s3.*`), oldest first. */
+export async function s3Log(emulatorUrl: string, route = 's3.*'): Promise<S3LogEntry[]> {
+  const { entries } = (await admin(emulatorUrl, 'GET', `log?route=${encodeURIComponent(route)}&limit=10000`)) as { entries: S3LogEntry[] };
+  return entries;
+}
+
 /** Part PUTs the emulator's S3 listener handled (route `s3.UploadPart`), oldest first. */
 export async function s3PartPuts(emulatorUrl: string): Promise<S3LogEntry[]> {
-  const { entries } = (await admin(emulatorUrl, 'GET', 'log?route=s3.UploadPart&limit=10000')) as { entries: S3LogEntry[] };
-  return entries;
+  return s3Log(emulatorUrl, 's3.UploadPart');
 }
 
 /** Every presigned URL signed up to this second answers "Request has expired" (docs/emulator.md). */
