@@ -1,7 +1,7 @@
 // Issue 5 end to end: a person picks PDS in the demo, drops a 96 MiB file that goes straight
 // to (emulated) PDS storage in parallel parts, drops it again and it is stored instantly
-// (rapid upload), and an upload survives its part URLs expiring. Every stored file is
-// downloaded from the emulator and compared by SHA-1.
+// (rapid upload), an upload survives its part URLs expiring, and one resumes after a page
+// reload. Every stored file is downloaded from the emulator and compared by SHA-1.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -105,6 +105,35 @@ describe('demo page → backend → PDS emulator (parts straight to storage)', (
       await page.close();
     } finally {
       await setFaults(stack.emulatorUrl, {});
+      await file.remove();
+    }
+  });
+
+  test('after a reload mid-upload the page offers the upload again; dropping the file finishes it from the parts storage holds', async () => {
+    const file = await makeRandomFile(64 * MiB, 'pds e2e reload.bin');
+    try {
+      const page = await pdsPage();
+      await clearLog(stack.emulatorUrl);
+      await dropFile(page, file.path);
+      const before = await waitForUpload(page, "u.status === 'uploading' && u.bytesUploaded >= 0.4 * u.size", 120_000);
+      await page.reload();
+      await choosePds(page);
+      // Restored from IndexedDB: paused, waiting for the same file to be chosen again.
+      const restored = await waitForUpload(page, "u.waitingFor === 'file'", 60_000);
+      assert.equal(restored.id, before.id, 'the same upload');
+      assert.ok(restored.bytesUploaded >= before.bytesUploaded, 'its acknowledged parts were kept');
+      await dropFile(page, file.path);
+      const done = await waitForUpload(page, DONE, 120_000);
+      assert.equal(done.status, 'done', `upload failed: ${JSON.stringify(done.error)}`);
+      assert.notEqual(done.result?.rapid, true);
+      // Beyond the file, at most the parts in flight when the page went (3 lanes) are sent again.
+      assert.ok(done.counters.bytesSent <= file.size + 3 * PART, `sent ${done.counters.bytesSent} bytes for ${file.size}`);
+      const accepted = (await partPuts(stack.emulatorUrl)).filter((e) => e.status === 200);
+      assert.ok(accepted.length <= done.partCount + 3, `storage took ${accepted.length} PUTs for ${done.partCount} parts`);
+      const downloaded = await downloadPdsFile(stack.emulatorUrl, done.result?.fileId ?? '');
+      assert.equal(downloaded.sha1, file.sha1);
+      await page.close();
+    } finally {
       await file.remove();
     }
   });
