@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     const pageUrl = vite.resolvedUrls?.local[0] ?? `http://${demoOptions.host}:${String(demoOptions.port)}/`;
 
     const feishu = emulator.feishu.config;
+    const cos = serverOptions.providers['cos-legacy'];
     process.stdout.write(
       [
         '',
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
         '',
         `  backend   ${server.url}/v1  (feishu, lark → ${serverOptions.providers.feishu?.baseUrl ?? 'off'})`,
         `  pds       ${serverOptions.providers.pds?.baseUrl ?? 'off'}  (drive ${serverOptions.providers.pds?.driveId ?? '-'}, folder ${emulator.pds.config.parents.join(', ')}; ${serverOptions.providers.pds?.parallel === false ? 'serial' : 'parallel'} parts)`,
+        `  cos       ${cos === undefined ? 'off' : `${cos.baseUrl}/files/v2/${cos.appId}/${cos.bucket}`}  (cos-legacy; target = a directory, e.g. /demo-uploads)`,
         `  s3        ${serverOptions.providers.s3 === undefined ? 'off' : `${serverOptions.providers.s3.endpoint}/${serverOptions.providers.s3.bucket}`}  (emulator listener ${emulator.s3Url})`,
         `  emulator  ${emulator.url}  (app ${feishu.appId}; folders ${feishu.parents.join(', ')}; data ${emulatorOptions.dataDir})`,
         `  faults    ${emulator.url}/__emulator/faults`,
