@@ -186,7 +186,10 @@ export class CloudChunkUploader extends LitElement {
   declare endpoint: string;
   /** Storage provider by registry name. Changing it affects files added afterwards. Default `feishu`. */
   declare provider: ProviderName;
-  /** Where files go: Feishu folder token, PDS parent id, bucket prefix... Changing it affects later files. */
+  /**
+   * Where files go: Feishu folder token, PDS parent id, COS legacy directory path (`/docs/2024`;
+   * `upload-success` then carries `result.resourcePath`), S3 key prefix... Changing it affects later files.
+   */
   declare target: string;
   /** Parts in flight across all uploads (also the most files active at once); each provider's traffic budget may lower it. Default 3. */
   declare concurrency: number;
