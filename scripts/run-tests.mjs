@@ -24,12 +24,19 @@ function run({ cmd }) {
 
 /** Counts from node's test runner (tap or spec) or web-test-runner's summary. */
 function count(out) {
-  const plain = out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
+  const plain = out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g"), "");
   const nodePass = [...plain.matchAll(/^(?:#|ℹ) pass (\d+)$/gm)].map((m) => Number(m[1]));
   const nodeFail = [...plain.matchAll(/^(?:#|ℹ) fail (\d+)$/gm)].map((m) => Number(m[1]));
   if (nodePass.length) return { passed: nodePass.at(-1), failed: nodeFail.at(-1) ?? 0 };
-  const wtr = [...plain.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
-  if (wtr) return { passed: Number(wtr[1]), failed: Number(wtr[2]) };
+  // web-test-runner prints one progress line per browser; the last line of each browser counts.
+  const perBrowser = new Map();
+  for (const m of plain.matchAll(/^\s*(?:\S*\[G)?([\w ]+?):\s*\|[^|]*\|.*?(\d+) passed, (\d+) failed/gm)) {
+    perBrowser.set(m[1].trim(), { passed: Number(m[2]), failed: Number(m[3]) });
+  }
+  if (perBrowser.size > 0) {
+    const totals = [...perBrowser.values()];
+    return { passed: totals.reduce((n, t) => n + t.passed, 0), failed: totals.reduce((n, t) => n + t.failed, 0) };
+  }
   return null;
 }
 

@@ -197,7 +197,7 @@ describe('session protocol client: answers that are not what the protocol promis
 
   it('keeps the backend\'s own classification of a protocol error', async () => {
     const env = await testEnv();
-    const error = await rejection(new SessionApi({ endpoint: env.backendUrl }).createSession({ ...request, provider: 's3' }, never));
+    const error = await rejection(new SessionApi({ endpoint: env.backendUrl }).createSession({ ...request, provider: 'dropbox' as never }, never));
     equal([error.code, error.kind, error.status], ['unknown-provider', 'fatal', 400], 'error');
   });
 
@@ -230,11 +230,11 @@ describe('session protocol client: answers that are not what the protocol promis
 });
 
 describe('provider registry', () => {
-  it('gives the Feishu and Lark clients by name and refuses names without a client', () => {
+  it('gives the Feishu and Lark clients by name and refuses names it does not know', () => {
     equal(createProviderClient('feishu', { endpoint: '/u' }).name, 'feishu', 'feishu');
     equal(createProviderClient('lark', { endpoint: '/u' }).name, 'lark', 'lark');
     equal(createProviderClient('feishu', { endpoint: '/u' }).acceptsEmptyFiles, false, 'empty files');
-    for (const name of ['s3', 'nope', 'constructor']) {
+    for (const name of ['dropbox', 'nope', 'constructor', '__proto__']) {
       let caught: unknown;
       try {
         createProviderClient(name as 's3', { endpoint: '/u' });
