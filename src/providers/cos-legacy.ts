@@ -1,5 +1,5 @@
 import { UploadError } from '../core/index.js';
-import type { CreateSessionRequest, HashHandle, PartUrl, ProviderClient, UploadSession } from '../core/index.js';
+import type { CreateSessionRequest, PartUrl, ProviderClient, UploadSession } from '../core/index.js';
 import { COS_SIGNATURE_EXPIRED, cosEnvelopeCode, cosLegacySliceError } from './cos-legacy-slice-error.js';
 import { cosLegacyUploadparts, type CosUploadparts } from './cos-legacy-uploadparts.js';
 import { sendBody as defaultSendBody, type BodySender } from './send-body.js';
@@ -124,8 +124,9 @@ function sliceSizeFor(partSize: number | undefined): number {
  * `uploadparts` (every slice's SHA-1 state, §3.7) plus its SHA-1, so COS verifies each slice
  * on arrival and takes them in parallel; the SHA-1 also enables rapid upload and resuming an
  * unfinished upload of the same file through `-4019` (the backend lists its slices and the
- * session comes back with `uploadedParts`). A larger file goes serially without them: its
- * SHA-1 is computed in the pool alongside the upload and sent at complete.
+ * session comes back with `uploadedParts`). A larger file goes serially without them: the
+ * session asks for the whole-file SHA-1 (`wholeFileHashes`), which the engine computes in the
+ * pool alongside the upload and sends at complete.
  *
  * A slice answered `-59` (signature expired) gets a fresh URL and is sent once more at once;
  * the ticket is renewed shortly before it expires, in place, so a stored session stays usable.
@@ -142,8 +143,6 @@ export function createCosLegacyClient(options: CosLegacyClientOptions): Provider
   const maxBytes = options.uploadpartsMaxBytes ?? COS_UPLOADPARTS_MAX_BYTES;
   const renewals = new WeakMap<UploadSession, Promise<void>>();
   const urls = new WeakMap<UploadSession, { value?: CachedUrl; pending?: Promise<CachedUrl> }>();
-  // Serial sessions: the file's handle in the pool, to advance its SHA-1 as slices go.
-  const handles = new WeakMap<UploadSession, HashHandle>();
   // A new session for the same file (after an expiry) reuses the hashes instead of reading it again.
   const hashed = new WeakMap<Blob, CosUploadparts>();
 
@@ -247,18 +246,13 @@ export function createCosLegacyClient(options: CosLegacyClientOptions): Provider
       const data = sessionData(session);
       if (data.sha1 === undefined) {
         // No SHA-1 at create: COS checks its running SHA-1 against the one sent at finish (§3.6).
+        // The engine hashes it in the pool alongside the slices (and keeps its state for a resume).
         session.wholeFileHashes = [...new Set([...(response.wholeFileHashes ?? []), 'sha1' as const])];
-        if (context !== undefined) handles.set(session, context.hash);
       }
       return session;
     },
     async sendPart(session, part, onProgress, signal) {
       const data = sessionData(session);
-      const handle = handles.get(session);
-      if (handle !== undefined) {
-        // Serial: hash this slice into the whole-file SHA-1 while it travels, so complete finds it done.
-        handle.sha1Advance(part.end).catch(() => handles.delete(session));
-      }
       const fields: [string, string][] = [['op', 'upload_slice_data'], ['session', data.session], ['offset', String(part.start)]];
       if (data.sha1 !== undefined) fields.push(['sha', data.sha1]);
       const length = part.end - part.start;
