@@ -19,6 +19,8 @@ export interface DemoServerOptions {
   host: string;
   /** The page's configuration, served as JSON. */
   demo: DemoConfig;
+  /** Hot reload on source edits (DEMO_HMR=off turns it off, e.g. for e2e runs, where a reload would lose the page mid-upload). */
+  hmr: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export function demoServerOptionsFromEnv(env: NodeJS.ProcessEnv): DemoServerOpti
   return {
     port: Number(env['PORT'] ?? DEFAULT_DEMO_PORT),
     host,
+    hmr: env['DEMO_HMR'] !== 'off',
     demo: {
       ...DEFAULT_DEMO_CONFIG,
       endpoint: `http://${host}:${String(serverPort)}/`,
@@ -81,6 +84,8 @@ export function createDemoViteConfig(options: DemoServerOptions): UserConfig {
       host: options.host,
       port: options.port,
       strictPort: true,
+      hmr: options.hmr,
+      ...(options.hmr ? {} : { watch: null }),
       // The fault controls talk to the emulator's admin routes through the page's own origin.
       proxy: { [EMULATOR_PROXY_PREFIX]: { target: options.demo.emulatorUrl, changeOrigin: true } },
     },

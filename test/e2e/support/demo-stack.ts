@@ -50,6 +50,8 @@ export async function startDemoStack(extraEnv: Record<string, string> = {}): Pro
     FEISHU_APP_ID: appId,
     FEISHU_APP_SECRET: appSecret,
     EMULATOR_FEISHU_PARENTS: `${folderToken},doxE2eDoc001`,
+    // The page must not reload itself mid-upload because a source file changed.
+    DEMO_HMR: 'off',
     UPLOAD_TICKET_SECRET: `e2e-ticket-secret-${Math.random().toString(36).slice(2)}-0123456789abcdef`,
     ...extraEnv,
   };
