@@ -85,6 +85,18 @@ describe('demo page → backend → COS legacy emulator', () => {
     await page.close();
   });
 
+  test('the same file dropped into another directory is stored by rapid upload, without sending a slice', async () => {
+    const file = files[0];
+    assert.ok(file !== undefined, 'the first test stored a file');
+    const page = await openDemo(browser, stack, '/e2e/again');
+    await dropFile(page, file.path);
+    const done = await waitForUpload(page, FINISHED, 120_000);
+    assert.equal(done.result?.rapid, true, 'COS already held the content');
+    assert.equal(done.counters.bytesSent, 0, 'no slice sent');
+    await assertStored(done, file, '/e2e/again', file.path.split('/').at(-1) ?? '');
+    await page.close();
+  });
+
   test('pausing at ~30 % holds the upload; resuming finishes it without re-sending acknowledged slices', async () => {
     const file = await newFile('pause.bin');
     const page = await openDemo(browser, stack, '/e2e/pause');
