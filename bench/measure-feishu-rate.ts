@@ -9,7 +9,6 @@ import { buildFigure, unmeasured, type FigureRun, type FigureSpec } from './benc
 import { benchTarget, openBenchPage, uploadProblem, uploadThroughElement } from './bench-page-driver.js';
 import type { BenchFile } from './bench-files.js';
 import type { BenchFigure } from './bench-result.js';
-import { mibPerSec } from './bench-stats.js';
 
 const MIB = 2 ** 20;
 /** Feishu upload_part: 5 QPS (cloud-apis.md §1.8). */

@@ -1,5 +1,5 @@
 // "Make it fast" (issue 7): is reading each byte once cheaper than reading it twice? Two
-// designs send the same file to the bench sink with MD5 per 8 MiB part (S3's default checksum)
+// designs send the same file to the bench sink with MD5 per 4 MiB part (S3's default checksum)
 // and 3 parts in flight, in the same page and repetition:
 // - A (ours today): the hash pool reads each part to hash it; the main thread's XHR sends
 //   `file.slice()`, which the browser reads again from disk itself;
@@ -13,8 +13,8 @@ import { mibPerSec } from './bench-stats.js';
 
 const MIB = 2 ** 20;
 /** Small on purpose: design B is slow in this Chromium (an in-memory body crosses to the network process in small pieces). */
-export const READ_ONCE_FILE_BYTES = 32 * MIB;
-const PART_BYTES = 8 * MIB;
+export const READ_ONCE_FILE_BYTES = 16 * MIB;
+const PART_BYTES = 4 * MIB;
 const IN_FLIGHT = 3;
 const WORKERS = 2;
 
@@ -45,7 +45,7 @@ const RAW_SPEC: FigureSpec = {
  * const figures = await measureReadOnce(ctx);
  */
 export async function measureReadOnce(ctx: BenchContext): Promise<BenchFigure[]> {
-  const file = await ctx.files.get('design-32m.bin', READ_ONCE_FILE_BYTES);
+  const file = await ctx.files.get('design-16m.bin', READ_ONCE_FILE_BYTES);
   const stack = await ctx.sharedStack();
   const page = await openBenchPage((url) => ctx.chrome.open(url), stack);
   const runs = { once: [] as FigureRun[], two: [] as FigureRun[] };

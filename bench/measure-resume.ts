@@ -42,6 +42,7 @@ export async function measureResume(ctx: BenchContext): Promise<BenchFigure[]> {
     resent: {
       id: 'resume.resent', item: 7, title: `reload at 50 % of 1 GiB → ${provider}: bytes sent again`, unit: 'MiB',
       baseline: `parts that can be in flight (${ELEMENT_CONCURRENCY} × part size)`, ratioLabel: 'again / in flight', goal: '≤ in-flight parts',
+      // Counted on the wire: part bytes sent before and after the reload, minus the file.
       judge: ({ ratio }) => ratio !== null && ratio <= 1,
     },
     firstByte: {
@@ -63,6 +64,8 @@ export async function measureResume(ctx: BenchContext): Promise<BenchFigure[]> {
       await page.waitForFunction((half) => Number(window.ccuBench.currentUpload()?.['bytesUploaded'] ?? 0) >= half, RESUME_FILE_BYTES / 2, { timeout: UPLOAD_TIMEOUT_MS, polling: 20 });
       const before = (await page.evaluate(() => window.ccuBench.currentUpload())) as unknown as Snapshot;
       const firstPickToByte = await page.evaluate(() => window.ccuBench.firstByteDelay());
+      // Part bytes handed to the network before the reload, in flight ones included.
+      const sentBefore = await page.evaluate(() => window.ccuBench.net().filter((e) => e.kind === 'xhr' && e.bytes > 0).reduce((sum, e) => sum + e.bytes, 0));
       await page.reload();
       await page.waitForFunction(() => document.documentElement.dataset['benchReady'] === 'true');
       await page.evaluate((o) => window.ccuBench.mountElement(o), options);
@@ -81,7 +84,14 @@ export async function measureResume(ctx: BenchContext): Promise<BenchFigure[]> {
       const partSize = before.partCount > 0 ? Math.ceil(file.size / before.partCount) : 0;
       const ok = why === null && counters !== null;
       runs.rehashed.push({ value: ok ? counters.bytesRehashed / MIB : null, baseline: before.counters.bytesHashed / MIB, extra: { hashedTotalMiB: counters === null ? null : counters.bytesHashed / MIB } });
-      runs.resent.push({ value: ok ? counters.bytesResent / MIB : null, baseline: (ELEMENT_CONCURRENCY * partSize) / MIB, extra: { uploadedAtReloadMiB: before.bytesUploaded / MIB } });
+      // Counted on the wire (part bytes sent before + after the reload − the file), beside the engine's own counter.
+      const resent = sentBefore + outcome.partBytes - file.size;
+      if (ok && Math.abs(resent - counters.bytesResent) > 0) notes.push(`rep ${rep + 1}: on the wire ${(resent / MIB).toFixed(1)} MiB went twice, the engine counted ${(counters.bytesResent / MIB).toFixed(1)} MiB`);
+      runs.resent.push({
+        value: ok ? resent / MIB : null,
+        baseline: (ELEMENT_CONCURRENCY * partSize) / MIB,
+        extra: { engineResentMiB: counters === null ? null : counters.bytesResent / MIB, uploadedAtReloadMiB: before.bytesUploaded / MIB, sentBeforeReloadMiB: sentBefore / MIB },
+      });
       runs.firstByte.push({
         value: ok && outcome.firstByteAt !== null ? outcome.firstByteAt - outcome.pickedAt : null,
         baseline: firstPickToByte,
