@@ -6,9 +6,12 @@
  * @example
  * import 'cloud-chunk-uploader';                         // just the element
  * import { UploadEngine, createProviderClient, HashPool } from 'cloud-chunk-uploader';
+ * // resume after reload for a headless engine:
+ * import { IdbRecordStore, isUploadRecord } from 'cloud-chunk-uploader';
  */
 export * from './core/index.js';
 export * from './engine/index.js';
+export * from './persistence/index.js';
 export * from './providers/registry.js';
 export { HashPool, type HashPoolOptions } from './hashing/index.js';
 export { CloudChunkUploader, CLOUD_CHUNK_UPLOADER_TAG } from './element/cloud-chunk-uploader.js';
