@@ -165,6 +165,8 @@ interface Upload {
   reattachedAt?: number;
   /** Waiting for another tab to let go of this file's lock. */
   lockWait?: boolean;
+  /** The file whose fingerprint `record.fingerprint` was checked against in this page. */
+  fingerprinted?: Blob;
   /** This file's cross-tab lock, held while the upload runs. */
   release?: ReleaseLock;
   /** Where the pool's sequential SHA-1 starts for the current hash handle (a loaded checkpoint or 0). */
@@ -804,23 +806,29 @@ export class UploadEngine extends EventTarget {
    */
   async #claim(upload: Upload, signal: AbortSignal): Promise<'go' | 'stop'> {
     const record = upload.record;
-    const hash = this.#hashHandle(upload);
-    let fingerprint: string;
-    try {
-      fingerprint = await fileFingerprint(hash, record, signal);
-    } catch (error) {
-      if (signal.aborted) throw abortError(signal);
-      if (error instanceof UploadError) throw error;
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new UploadError({ code: 'unknown', kind: 'fatal', message: `Could not read the file (${reason})` }, { cause: error });
+    let fingerprint = record.fingerprint;
+    // Once per file object: a pause and resume in the same page keeps the same file.
+    if (fingerprint === undefined || upload.fingerprinted !== upload.file) {
+      const hash = this.#hashHandle(upload);
+      let computed: string;
+      try {
+        computed = await fileFingerprint(hash, record, signal);
+      } catch (error) {
+        if (signal.aborted) throw abortError(signal);
+        if (error instanceof UploadError) throw error;
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new UploadError({ code: 'unknown', kind: 'fatal', message: `Could not read the file (${reason})` }, { cause: error });
+      }
+      record.counters.bytesHashed = upload.hashedBefore + hash.bytesHashed;
+      if (fingerprint !== undefined && fingerprint !== computed) {
+        this.#detach(upload);
+        return 'stop';
+      }
+      fingerprint = computed;
+      record.fingerprint = computed;
+      upload.fingerprinted = upload.file;
+      this.#persist(upload);
     }
-    record.counters.bytesHashed = upload.hashedBefore + hash.bytesHashed;
-    if (record.fingerprint !== undefined && record.fingerprint !== fingerprint) {
-      this.#detach(upload);
-      return 'stop';
-    }
-    record.fingerprint = fingerprint;
-    this.#persist(upload);
     const name = this.#lockName(record, fingerprint);
     // A lock manager that fails must not stop uploads: go on unlocked.
     let release = await this.#locks.acquire(name, { wait: false }).catch((): ReleaseLock => () => {});

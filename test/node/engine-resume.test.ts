@@ -621,3 +621,20 @@ void test('a SHA-1 state from another hash build is thrown away and the bytes ha
   assert.equal(hasher.sha1Ranges[0]?.[0], 0, 'started over');
   assert.equal(done.counters.bytesRehashed, covered);
 });
+
+void test('with a store, a file is fingerprinted once per page, not on every resume', async (t) => {
+  const provider = new FakeProviderClient({ partSize: PART });
+  const release = provider.hold((c) => c.index === 2);
+  const page = openPage(t, provider, new PageStore());
+  const file = patternFile('twice-paused.bin', 4 * PART);
+  const [added] = page.engine.add([file]);
+  assert.ok(added);
+  await page.h.waitUntil(() => provider.partCalls().find((c) => c.index === 2));
+  page.engine.pause(added.id);
+  release();
+  page.engine.resume(added.id);
+  const done = await page.h.waitFor(added.id, ['done']);
+  await sameBytes(provider, done.result?.fileToken, file);
+  // Head and tail sample: two SHA-1 jobs, both in the first run.
+  assert.equal(page.hasher.calls.filter((c) => c.kind === 'sha1').length, 2);
+});
