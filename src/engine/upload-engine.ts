@@ -254,6 +254,12 @@ function hexToBytes(hex: string): Uint8Array {
  * slots, so files share it fairly) and also how many files are active at once; each file
  * additionally keeps to its session's `traffic.maxConcurrency`.
  *
+ * Resume (with a `store`): every upload's record is stored after each acknowledged part;
+ * `restore()` shows what an earlier page left unfinished, and adding the same file again
+ * (matched by provider, target, name, size and date, then confirmed by a head/tail
+ * fingerprint hashed in the pool) continues it without re-sending or re-hashing what was
+ * done. A Web Lock per file keeps two tabs from uploading it at once.
+ *
  * @fires upload-added @fires upload-progress @fires upload-paused @fires upload-resumed
  * @fires upload-success @fires upload-error @fires upload-cancelled @fires queue-complete @fires change
  * @example
