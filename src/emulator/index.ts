@@ -29,8 +29,8 @@ export { COS_LEGACY_DEFAULTS, COS_LEGACY_SLICE_SIZES } from './cos-legacy/cos-le
 export type { CosLegacyEmulatorConfig, CosLegacyEmulatorOptions, CosLegacyCorsConfig } from './cos-legacy/cos-legacy-config.js';
 export type { CosLegacyFileRecord, CosLegacySessionRecord, CosLegacySlice } from './cos-legacy/cos-legacy-state.js';
 export { COS_LEGACY_CODES } from './cos-legacy/cos-legacy-codes.js';
-export { Sha1Compressor } from './cos-legacy/sha1-compressor.js';
-export { Crc64Ecma } from './cos-legacy/crc64-ecma.js';
+export { Sha1Compressor } from './infra/sha1-compressor.js';
+export { Crc64Ecma } from './infra/crc64-ecma.js';
 export { S3Emulator } from './s3/s3-emulator.js';
 export { S3_DEFAULTS, S3_DEFAULT_PORT, S3_MIN_PART_SIZE, S3_MAX_PART_SIZE, S3_MAX_PARTS, S3_MAX_LIST_PARTS } from './s3/s3-config.js';
 export type { S3EmulatorConfig, S3EmulatorOptions, S3CorsConfig, S3TemporaryCredentials } from './s3/s3-config.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Sha1Compressor } from '../../src/emulator/pds/sha1-compressor.js';
+import { Sha1Compressor } from '../../src/emulator/infra/sha1-compressor.js';
 import { pdsFixture, PDS_TEST_MIN_PART, sha1Hex, xmlCode, type PdsRawClient, type PdsResponse } from '../support/pds-fixture.js';
 
 const PART = 4096;
@@ -35,7 +35,7 @@ function contexts(bytes: Uint8Array, partSize: number): { h: number[]; part_offs
   const out: { h: number[]; part_offset: number }[] = [];
   const c = new Sha1Compressor();
   for (let offset = 0; offset < bytes.length; offset += partSize) {
-    out.push({ h: offset === 0 ? [] : c.state()!, part_offset: offset });
+    out.push({ h: offset === 0 ? [] : c.words(), part_offset: offset });
     c.update(bytes.subarray(offset, offset + partSize));
   }
   return out;
@@ -313,7 +313,7 @@ void describe('PDS parallel upload', () => {
     const bytes = new Uint8Array(randomBytes(3000));
     const c1 = new Sha1Compressor();
     c1.update(bytes.subarray(0, 1088));
-    const d = created(await api.create({ name: 'q.bin', size: 3000, parallel_upload: true, part_info_list: [{ part_number: 1 }, { part_number: 2, parallel_sha1_ctx: { h: c1.state(), part_offset: 1088 } }] }));
+    const d = created(await api.create({ name: 'q.bin', size: 3000, parallel_upload: true, part_info_list: [{ part_number: 1 }, { part_number: 2, parallel_sha1_ctx: { h: c1.words(), part_offset: 1088 } }] }));
     assert.equal((await api.put(d.urls[0]!, bytes.subarray(0, 1100))).status, 200);
     assert.equal((await api.put(d.urls[1]!, bytes.subarray(1100))).status, 200);
     const done = await api.complete(d.fileId, d.uploadId);

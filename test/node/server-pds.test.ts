@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { CompleteResponse, CreateSessionResponse, ErrorResponse, ListPartsResponse, PartReceipt, PartUrl, PartUrlsResponse } from '../../src/core/index.js';
 import { startEmulator, type PdsEmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
-import { Crc64Ecma } from '../../src/emulator/pds/crc64-ecma.js';
-import { Sha1Compressor } from '../../src/emulator/pds/sha1-compressor.js';
+import { Crc64Ecma } from '../../src/emulator/infra/crc64-ecma.js';
+import { Sha1Compressor } from '../../src/emulator/infra/sha1-compressor.js';
 import { pdsProofRange, startUploadServer, type PdsServerConfig, type RunningUploadServer, type UploadHandlerOptions } from '../../src/server/index.js';
 
 const TOKEN = 'pds-server-test-token-6c1f0e';
@@ -110,7 +110,7 @@ function ctxChecksums(file: Uint8Array, partSize: number): Record<string, string
   const out: Record<string, string> = {};
   const sha = new Sha1Compressor();
   for (let index = 0, offset = 0; offset < file.length || index === 0; index++, offset += partSize) {
-    out[String(index)] = JSON.stringify({ h: offset === 0 ? [] : sha.state(), part_offset: offset });
+    out[String(index)] = JSON.stringify({ h: offset === 0 ? [] : sha.words(), part_offset: offset });
     sha.update(file.subarray(offset, offset + partSize));
   }
   return out;

@@ -20,8 +20,8 @@ import {
 } from './cos-legacy-config.js';
 import { CosLegacySignatureVerifier } from './cos-legacy-signature-verifier.js';
 import { CosLegacyState, type CosLegacyFileRecord, type CosLegacySessionRecord, type CosLegacySlice } from './cos-legacy-state.js';
-import { Crc64Ecma } from './crc64-ecma.js';
-import { Sha1Compressor } from './sha1-compressor.js';
+import { Crc64Ecma } from '../infra/crc64-ecma.js';
+import { Sha1Compressor } from '../infra/sha1-compressor.js';
 
 /** The ops this flavour implements (cloud-apis.md §3.1, §3.3–3.6); each is a route name `cos-legacy.<op>`. */
 export const COS_LEGACY_OPS: ReadonlySet<string> = new Set(['upload_slice_init', 'upload_slice_data', 'upload_slice_list', 'upload_slice_finish', 'upload']);

@@ -8,7 +8,7 @@ import type { EmulatorContext } from '../infra/emulator-context.js';
 import type { EmulatorFlavour, EmulatorRoute } from '../infra/emulator-route.js';
 import type { FaultController } from '../infra/fault-controller.js';
 import { RateLimiter } from '../infra/rate-limiter.js';
-import { Crc64Ecma } from './crc64-ecma.js';
+import { Crc64Ecma } from '../infra/crc64-ecma.js';
 import { OssUrlSigner, ossResource } from './oss-url-signer.js';
 import { OSS_CODE_STATUS, OSS_EXPIRED_MESSAGE, PDS_DEFAULT_FAULT_CODE, pdsCodeStatus } from './pds-codes.js';
 import {
@@ -21,7 +21,7 @@ import {
 import { pdsProofRange } from './pds-proof.js';
 import { PdsState, type PdsFileRecord, type PdsPartRecord, type PdsUploadRecord, type Sha1Ctx } from './pds-state.js';
 import { PDS_JWT_GRANT, PdsTokens, type PdsIssuedToken } from './pds-tokens.js';
-import { SHA1_BLOCK_BYTES, SHA1_IV, Sha1Compressor } from './sha1-compressor.js';
+import { SHA1_BLOCK_BYTES, SHA1_IV, Sha1Compressor } from '../infra/sha1-compressor.js';
 
 /** JSON bodies: a 10 000-part `part_info_list` with SHA-1 contexts is about 1 MB. */
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
@@ -966,8 +966,8 @@ export class PdsEmulator implements EmulatorFlavour {
       const record: PdsPartRecord = { size, etag, crc64: crc.toString() };
       if (ctxUsed) {
         record.ctx = ctxUsed;
-        const endH = sha?.state();
-        if (endH) record.endH = endH;
+        // The chaining state exists only on a 64-byte boundary (every parallel part but the last).
+        if (sha !== undefined && sha.length % SHA1_BLOCK_BYTES === 0) record.endH = sha.words();
       }
       upload.parts[String(partNumber)] = record;
       upload.acceptedParts += 1;
