@@ -1,7 +1,7 @@
 import type { ProviderName } from '../src/core/index.js';
 import type { BenchBrowser } from './bench-browser.js';
 import type { BenchFiles } from './bench-files.js';
-import type { BenchStack } from './bench-stack.js';
+import type { BenchStack, BenchStackOptions } from './bench-stack.js';
 
 /** What every measurement module gets from the runner. */
 export interface BenchContext {
@@ -13,8 +13,8 @@ export interface BenchContext {
   chrome: BenchBrowser;
   /** A stack shared by measurements that store little; started on first use. */
   sharedStack(): Promise<BenchStack>;
-  /** A stack of its own (fresh emulator data); the caller stops it. */
-  freshStack(): Promise<BenchStack>;
+  /** A stack of its own (fresh emulator data, optional backend variations); the caller stops it. */
+  freshStack(options?: BenchStackOptions): Promise<BenchStack>;
   /** Providers with a browser client in this build (the registry, asked in the page). */
   providers: readonly ProviderName[];
   /**

@@ -56,18 +56,19 @@ export async function presignPut(stack: BenchStack, key: string): Promise<string
 
 /**
  * Upload `file` through a fresh `<cloud-chunk-uploader>`: mount it, pick the file through its
- * own `<input type=file>` (what a user's pick does), wait for success or failure.
- * `during` runs after the pick, while the upload goes on (e.g. to sample the heap).
+ * own `<input type=file>` (what a user's pick does), wait for success or failure, or only until
+ * every part is acknowledged (`untilPartsDone`; the emulator then assembles the object while the
+ * caller moves on, so use it only when the stack is stopped right after).
  */
-export async function uploadThroughElement(page: Page, options: MountOptions, file: BenchFile, timeoutMs = UPLOAD_TIMEOUT_MS): Promise<ElementUploadOutcome> {
+export async function uploadThroughElement(page: Page, options: MountOptions, file: BenchFile, untilPartsDone = false): Promise<ElementUploadOutcome> {
   await page.evaluate((o) => window.ccuBench.mountElement(o), options);
   await page.locator('cloud-chunk-uploader input[type="file"]').setInputFiles(file.path);
-  return page.evaluate((t) => window.ccuBench.waitUpload(t), timeoutMs);
+  return page.evaluate(([t, p]) => window.ccuBench.waitUpload(t, p), [UPLOAD_TIMEOUT_MS, untilPartsDone] as const);
 }
 
 /** Why an element upload does not count, or null when it finished with every byte stored. */
 export function uploadProblem(outcome: ElementUploadOutcome, file: BenchFile): string | null {
-  if (outcome.status !== 'done') return `${outcome.status}: ${outcome.error ? `${outcome.error.code}: ${outcome.error.message}` : 'no error given'}`;
+  if (outcome.status !== 'done' && outcome.status !== 'parts-done') return `${outcome.status}: ${outcome.error ? `${outcome.error.code}: ${outcome.error.message}` : 'no error given'}`;
   if (outcome.size !== file.size) return `size ${outcome.size} ≠ ${file.size}`;
   if (outcome.result?.rapid === true) return 'the provider took it as a rapid upload (no bytes sent)';
   if (outcome.partBytes < file.size) return `only ${outcome.partBytes} of ${file.size} bytes went out as parts`;

@@ -28,6 +28,8 @@ export interface BenchStackProcessOptions {
   dataDir: string;
   /** Built pages (bench/build-pages.ts output). */
   pageDir: string;
+  /** The backend's S3 per-part checksum (default: the product default, MD5); for experiments. */
+  s3PartChecksum?: 'md5' | 'crc32' | 'none';
 }
 
 /** What the child reports once everything listens. */
@@ -76,13 +78,6 @@ function listen(server: Server): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }
 
@@ -186,7 +181,10 @@ async function main(options: BenchStackProcessOptions): Promise<void> {
       lark: feishuConfig,
       pds: { baseUrl: emulator.url, domainId: pds.domainId, driveId: pds.driveId, accessToken: pds.accessToken },
       'cos-legacy': { baseUrl: emulator.url, appId: cosLegacy.appId, bucket: cosLegacy.bucket, secretId: cosLegacy.secretId, secretKey: cosLegacy.secretKey },
-      s3: { endpoint: emulator.s3Url, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      s3: {
+        endpoint: emulator.s3Url, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
+        ...(options.s3PartChecksum !== undefined && { partChecksum: options.s3PartChecksum }),
+      },
     };
   };
   const allowedOrigins = [pageUrl];
@@ -224,15 +222,10 @@ async function main(options: BenchStackProcessOptions): Promise<void> {
   const sink = createServer(sinkHandler(sinkDir));
   const sinkUrl = await listen(sink);
 
-  let stopping = false;
+  // Everything lives in the temp data dir the parent deletes: no graceful close needed, and a
+  // half-assembled multi-GiB object (a measurement that stops once the parts are in) is dropped at once.
   process.on('message', (message: unknown) => {
-    if (message !== 'stop' || stopping) return;
-    stopping = true;
-    void (async () => {
-      await Promise.allSettled([close(pageServer), close(sink), backend.close(), pacedBackend.close()]);
-      await emulator.close().catch(() => undefined);
-      process.exit(0);
-    })();
+    if (message === 'stop') process.exit(0);
   });
   process.on('disconnect', () => process.exit(0));
   const urls: BenchStackUrls = {

@@ -8,6 +8,9 @@ import type { BenchStackProcessOptions, BenchStackUrls } from './bench-stack-pro
 /** Longest wait for the child to listen (tsx compiles the emulator and backend first). */
 const START_TIMEOUT_MS = 60_000;
 
+/** Variations of the stack for experiments (bench-stack-process.ts). */
+export type BenchStackOptions = Omit<BenchStackProcessOptions, 'dataDir' | 'pageDir'>;
+
 /** A running stack (see bench-stack-process.ts) plus the admin calls the measurements need. */
 export interface BenchStack extends BenchStackUrls {
   /** Replace the emulator's fault config (docs/emulator.md "Fault config"); `{}` clears it. */
@@ -36,9 +39,9 @@ async function call(url: string, method: string, body: unknown): Promise<void> {
  * await page.goto(stack.pageUrl);
  * await stack.stop();
  */
-export async function startBenchStack(pageDir: string): Promise<BenchStack> {
+export async function startBenchStack(pageDir: string, extra: BenchStackOptions = {}): Promise<BenchStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ccu-bench-stack-'));
-  const options: BenchStackProcessOptions = { dataDir, pageDir };
+  const options: BenchStackProcessOptions = { ...extra, dataDir, pageDir };
   const child: ChildProcess = fork(fileURLToPath(new URL('./bench-stack-process.ts', import.meta.url)), [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

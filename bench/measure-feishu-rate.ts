@@ -9,6 +9,7 @@ import { buildFigure, unmeasured, type FigureRun, type FigureSpec } from './benc
 import { benchTarget, openBenchPage, uploadProblem, uploadThroughElement } from './bench-page-driver.js';
 import type { BenchFile } from './bench-files.js';
 import type { BenchFigure } from './bench-result.js';
+import { median } from './bench-stats.js';
 
 const MIB = 2 ** 20;
 /** Feishu upload_part: 5 QPS (cloud-apis.md §1.8). */
@@ -31,7 +32,7 @@ const SPEC: FigureSpec = {
 };
 
 /** Parts per second between the first and the last part start (no fencepost), as MiB/s. */
-async function partRate(page: Page, endpoint: string, file: BenchFile): Promise<{ rate: number | null; problem: string | null; retries: number | null }> {
+async function partRate(page: Page, endpoint: string, file: BenchFile): Promise<{ rate: number | null; problem: string | null; retries: number | null; gaps: number[] }> {
   const outcome = await uploadThroughElement(page, { endpoint, provider: 'feishu', target: benchTarget('feishu') }, file);
   const problem = uploadProblem(outcome, file);
   const starts = outcome.partStarts;
@@ -40,7 +41,8 @@ async function partRate(page: Page, endpoint: string, file: BenchFile): Promise<
   const rate = problem === null && first !== undefined && last !== undefined && last > first
     ? ((starts.length - 1) * FEISHU_BLOCK_BYTES) / MIB / ((last - first) / 1000)
     : null;
-  return { rate, problem, retries: outcome.counters?.retries ?? null };
+  const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? t));
+  return { rate, problem, retries: outcome.counters?.retries ?? null, gaps };
 }
 
 /**
@@ -56,6 +58,8 @@ export async function measureFeishuRate(ctx: BenchContext): Promise<BenchFigure[
   const page = await openBenchPage((url) => ctx.chrome.open(url), stack);
   const runs: FigureRun[] = [];
   const notes: string[] = [];
+  /** min/median/max ms between part starts with the limit on, per repetition. */
+  const gapSummaries: string[] = [];
   try {
     for (let rep = 0; rep < ctx.reps; rep++) {
       await stack.setFeishuRateLimit(false);
@@ -64,7 +68,9 @@ export async function measureFeishuRate(ctx: BenchContext): Promise<BenchFigure[
       const limited = await partRate(page, `${stack.pacedBackendUrl}/`, file);
       for (const [what, r] of [['unlimited', free], ['limited', limited]] as const) if (r.problem !== null) notes.push(`rep ${rep + 1} ${what}: ${r.problem}`);
       const allowed = free.rate === null ? null : Math.min(CEILING_MIBS, free.rate);
-      runs.push({ value: limited.rate, baseline: allowed, extra: { unlimitedMiBs: free.rate, retries: limited.retries } });
+      const sorted = [...limited.gaps].sort((a, b) => a - b);
+      gapSummaries.push(`${Math.round(sorted[0] ?? 0)}/${Math.round(median(sorted) ?? 0)}/${Math.round(sorted[sorted.length - 1] ?? 0)}`);
+      runs.push({ value: limited.rate, baseline: allowed, extra: { unlimitedMiBs: free.rate, retries: limited.retries, medianGapMs: median(sorted) } });
       ctx.log(`  feishu rate rep ${rep + 1}: ${limited.rate?.toFixed(2) ?? '—'} MiB/s limited; ${free.rate?.toFixed(2) ?? '—'} MiB/s unlimited; ceiling ${CEILING_MIBS}`);
     }
   } finally {
@@ -74,5 +80,8 @@ export async function measureFeishuRate(ctx: BenchContext): Promise<BenchFigure[
   const free = runs.map((r) => r.extra?.['unlimitedMiBs']).filter((v): v is number => typeof v === 'number');
   const retries = runs.map((r) => r.extra?.['retries']).filter((v): v is number => typeof v === 'number');
   const limitedBy = free.length > 0 && Math.max(...free) < CEILING_MIBS ? `the relay itself (${free.map((v) => v.toFixed(1)).join(', ')} MiB/s with every limit off) is below the ceiling: latency does not allow 20 MiB/s here` : 'the ceiling';
-  return [buildFigure(SPEC, runs, [`${FILE_BYTES / FEISHU_BLOCK_BYTES} parts per upload; allowed = ${limitedBy}; rate-limited answers retried: ${retries.join(', ') || '—'}`, ...notes].join('; '))];
+  return [buildFigure(SPEC, runs, [
+    `${FILE_BYTES / FEISHU_BLOCK_BYTES} parts per upload; allowed = ${limitedBy}; ms between part starts (min/median/max): ${gapSummaries.join(', ')} (the pace is ${1000 / FEISHU_DOCUMENTED_QPS} ms); rate-limited answers retried: ${retries.join(', ') || '—'}`,
+    ...notes,
+  ].join('; '))];
 }

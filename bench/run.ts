@@ -3,7 +3,7 @@
 // prints the table. It never fails on a number; it exits non-zero only when it cannot run.
 //
 //   npm run bench                         all figures, 3 repetitions
-//   npm run bench -- --only=hash,bundle   some measurements (names below)
+//   npm run bench -- --only=hash,bundle   some measurements (names below; s3-options only runs when named)
 //   npm run bench -- --reps=5             more repetitions (fewer than 3 only to try the harness)
 //   npm run bench -- --budget-min=10      time budget: later measurements are skipped once it runs out
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -24,6 +24,7 @@ import { measureMainThread } from './measure-main-thread.js';
 import { measureMemory } from './measure-memory.js';
 import { measureReadOnce } from './measure-read-once.js';
 import { measureResume } from './measure-resume.js';
+import { measureS3Options } from './measure-s3-options.js';
 import { measureThroughput } from './measure-throughput.js';
 import { measureUppy } from './measure-uppy.js';
 import { resultsTable } from './results-table.js';
@@ -41,6 +42,8 @@ interface Measurement {
   title: string;
   /** Rough wall time on this machine (s); skipped when less than this is left. */
   estimateSec: number;
+  /** Experiments run only when named in --only. */
+  optIn?: boolean;
   run: (ctx: BenchContext) => Promise<BenchFigure[]>;
 }
 
@@ -54,7 +57,8 @@ const MEASUREMENTS: readonly Measurement[] = [
   { name: 'main-thread', item: 5, title: 'long tasks during 1 GiB', estimateSec: 60, run: measureMainThread },
   { name: 'memory', item: 6, title: 'heap 256 MiB vs 2 GiB, and first byte', estimateSec: 90, run: measureMemory },
   { name: 'resume', item: 7, title: 'resume after a reload at 50 %', estimateSec: 50, run: measureResume },
-  { name: 'design', item: 0, title: 'read-once vs two-read send design', estimateSec: 45, run: measureReadOnce },
+  { name: 'design', item: 0, title: 'read-once vs two-read send design', estimateSec: 20, run: measureReadOnce },
+  { name: 's3-options', item: 0, title: 'S3 knobs: part checksum and part size', estimateSec: 120, run: measureS3Options, optIn: true },
 ];
 
 function arg(name: string): string | undefined {
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   const reps = Math.max(1, Math.floor(Number(arg('reps') ?? MIN_REPETITIONS)) || MIN_REPETITIONS);
   const budgetMs = (Number(arg('budget-min') ?? DEFAULT_BUDGET_MIN) || DEFAULT_BUDGET_MIN) * 60_000;
   const only = arg('only')?.split(',').map((s) => s.trim());
-  const selected = MEASUREMENTS.filter((m) => only === undefined || only.includes(m.name));
+  const selected = MEASUREMENTS.filter((m) => (only === undefined ? m.optIn !== true : only.includes(m.name)));
   const unknown = only?.filter((name) => !MEASUREMENTS.some((m) => m.name === name)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
 
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
       pageDir,
       chrome,
       sharedStack,
-      freshStack: () => startBenchStack(pageDir),
+      freshStack: (options) => startBenchStack(pageDir, options),
       providers,
       primary,
       log,

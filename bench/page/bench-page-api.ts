@@ -28,7 +28,8 @@ export interface MountOptions {
 
 /** One upload through the element, start to finish. */
 export interface ElementUploadOutcome {
-  status: 'done' | 'failed' | 'timeout';
+  /** `parts-done`: every part acknowledged, `complete` not awaited (waitUpload's `untilPartsDone`). */
+  status: 'done' | 'parts-done' | 'failed' | 'timeout';
   size: number;
   /** The element's file input fired `change` (the user's pick), or `upload-added` when that was not seen. */
   pickedAt: number;
@@ -67,6 +68,14 @@ export interface LongTaskSummary {
   totalMs: number;
 }
 
+/** One long animation frame and the scripts that ran in it (the `long-animation-frame` entry). */
+export interface LongFrame {
+  start: number;
+  duration: number;
+  blockingMs: number;
+  scripts: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number }[];
+}
+
 /** A hashing job over the picked file. */
 export type HashVariant =
   /** Read with no hashing: `workers` 2 mirrors parallel part checksums, 1 the sequential SHA-1. */
@@ -82,8 +91,17 @@ export interface BenchPageApi {
   pickedSize(): number;
   /** A fresh `<cloud-chunk-uploader>` with these attributes (the previous one is removed). */
   mountElement(options: MountOptions): Promise<void>;
-  /** Wait for the mounted element's first upload to finish. */
-  waitUpload(timeoutMs: number): Promise<ElementUploadOutcome>;
+  /**
+   * Wait for the mounted element's first upload to finish, or only until all its parts are
+   * acknowledged (`untilPartsDone`: status `completing`), for measurements that do not need the
+   * provider's complete (the emulator assembling gigabytes).
+   */
+  waitUpload(timeoutMs: number, untilPartsDone?: boolean): Promise<ElementUploadOutcome>;
+  /** Part body bytes sent from this tab since the last reset, kept in sessionStorage across reloads. */
+  tabPartBytes(): number;
+  resetTabPartBytes(): void;
+  /** Script attribution of long animation frames (≥ 50 ms) since the last resetLongTasks. */
+  longFrames(): LongFrame[];
   /** Pick → first part body sent, for the mounted element so far (null before either). */
   firstByteDelay(): number | null;
   /** The mounted element's first upload, as a plain object (or null). */

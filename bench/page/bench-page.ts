@@ -3,10 +3,12 @@
 // and fetch to time the network, observes long tasks, and exposes `window.ccuBench`.
 import { CLOUD_CHUNK_UPLOADER_TAG, HashPool, supportedProviders } from '../../src/index.js';
 import type { CloudChunkUploader, UploadSnapshot } from '../../src/index.js';
-import type { BenchPageApi, ElementUploadOutcome, HashVariant, LongTaskSummary, MountOptions, NetEntry, Timed } from './bench-page-api.js';
+import type { BenchPageApi, ElementUploadOutcome, HashVariant, LongFrame, LongTaskSummary, MountOptions, NetEntry, Timed } from './bench-page-api.js';
 import type { WorkerPartDone, WorkerRequest } from './bench-worker-protocol.js';
 
 const INPUT_ID = 'bench-input';
+/** sessionStorage key: part bytes sent from this tab (survives a reload). */
+const TAB_PART_BYTES = 'ccu-bench-part-bytes';
 
 // ---- network hooks: every XHR and fetch, with body size and start/end times ----
 
@@ -45,6 +47,8 @@ XMLHttpRequest.prototype.send = function send(this: XMLHttpRequest, body?: Docum
   const opened = xhrEntries.get(this);
   const entry: NetEntry = { kind: 'xhr', method: opened?.method ?? '?', path: pathOf(opened?.url ?? ''), bytes: bodyBytes(body), start: performance.now(), end: null, status: null };
   netLog.push(entry);
+  // Counted synchronously as the body goes, so a reload right after cannot lose a part.
+  if (entry.bytes > 0) sessionStorage.setItem(TAB_PART_BYTES, String(Number(sessionStorage.getItem(TAB_PART_BYTES) ?? 0) + entry.bytes));
   this.addEventListener('loadend', () => {
     entry.end = performance.now();
     entry.status = this.status;
@@ -78,6 +82,36 @@ try {
   }).observe({ type: 'longtask', buffered: false });
 } catch {
   // No longtask support: longTasksSupported() says so and the figure is "not measured".
+}
+
+/** Long animation frames, for attribution (which script ran long). */
+interface ScriptTiming {
+  invoker?: string;
+  sourceFunctionName?: string;
+  sourceURL?: string;
+  duration: number;
+}
+let longFrameEntries: LongFrame[] = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const frame = entry as PerformanceEntry & { blockingDuration?: number; scripts?: ScriptTiming[] };
+      if (frame.duration < 50) continue;
+      longFrameEntries.push({
+        start: frame.startTime,
+        duration: frame.duration,
+        blockingMs: frame.blockingDuration ?? 0,
+        scripts: (frame.scripts ?? []).map((script) => ({
+          invoker: script.invoker ?? '',
+          sourceFunctionName: script.sourceFunctionName ?? '',
+          sourceURL: pathOf(script.sourceURL ?? ''),
+          duration: script.duration,
+        })),
+      });
+    }
+  }).observe({ type: 'long-animation-frame', buffered: false });
+} catch {
+  // No LoAF: long tasks are still counted, only without attribution.
 }
 
 function summary(): LongTaskSummary {
@@ -174,16 +208,41 @@ const createReadOnceWorker = (): Worker => new Worker(new URL('./read-once.worke
 // ---- the element ----
 
 let picked: number | null = null;
+let addedAt = 0;
 let outcome: Promise<ElementUploadOutcome> | null = null;
 
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** The upload as it stands, with its network timeline from the hooks. */
+function outcomeOf(status: ElementUploadOutcome['status'], upload: UploadSnapshot | undefined): ElementUploadOutcome {
+  const parts = netLog.filter((e) => e.bytes > 0 && e.kind === 'xhr');
+  const ended = parts.map((e) => e.end ?? 0);
+  return {
+    status,
+    size: upload?.size ?? 0,
+    pickedAt: picked ?? addedAt,
+    addedAt,
+    firstByteAt: parts[0]?.start ?? null,
+    partsDoneAt: ended.length > 0 ? Math.max(...ended) : null,
+    doneAt: performance.now(),
+    counters: upload ? plain(upload.counters) : null,
+    error: upload?.error ? plain(upload.error) : null,
+    result: upload?.result ? plain(upload.result) : null,
+    partCount: upload?.partCount ?? 0,
+    partStarts: parts.map((e) => e.start),
+    partRequests: parts.length,
+    partBytes: parts.reduce((sum, e) => sum + e.bytes, 0),
+    controlRequests: netLog.length - parts.length,
+  };
+}
+
 async function mountElement(options: MountOptions): Promise<void> {
   element()?.remove();
   netLog = [];
   picked = null;
+  addedAt = 0;
   const el = document.createElement(CLOUD_CHUNK_UPLOADER_TAG);
   el.endpoint = options.endpoint;
   el.provider = options.provider;
@@ -196,55 +255,34 @@ async function mountElement(options: MountOptions): Promise<void> {
   el.shadowRoot?.addEventListener('change', (event) => {
     picked ??= event.timeStamp;
   }, { capture: true });
-  let addedAt = 0;
   el.addEventListener('upload-added', () => {
     addedAt = performance.now();
   }, { once: true });
   outcome = new Promise<ElementUploadOutcome>((resolve) => {
-    const finish = (status: ElementUploadOutcome['status'], upload: UploadSnapshot | undefined): void => {
-      const doneAt = performance.now();
-      const parts = netLog.filter((e) => e.bytes > 0 && e.kind === 'xhr');
-      const ended = parts.map((e) => e.end ?? 0);
-      resolve({
-        status,
-        size: upload?.size ?? 0,
-        pickedAt: picked ?? addedAt,
-        addedAt,
-        firstByteAt: parts[0]?.start ?? null,
-        partsDoneAt: ended.length > 0 ? Math.max(...ended) : null,
-        doneAt,
-        counters: upload ? plain(upload.counters) : null,
-        error: upload?.error ? plain(upload.error) : null,
-        result: upload?.result ? plain(upload.result) : null,
-        partCount: upload?.partCount ?? 0,
-        partStarts: parts.map((e) => e.start),
-        partRequests: parts.length,
-        partBytes: parts.reduce((sum, e) => sum + e.bytes, 0),
-        controlRequests: netLog.length - parts.length,
-      });
-    };
-    el.addEventListener('upload-success', (event) => finish('done', event.detail.upload), { once: true });
-    el.addEventListener('upload-error', (event) => finish('failed', event.detail.upload), { once: true });
+    el.addEventListener('upload-success', (event) => resolve(outcomeOf('done', event.detail.upload)), { once: true });
+    el.addEventListener('upload-error', (event) => resolve(outcomeOf('failed', event.detail.upload)), { once: true });
   });
 }
 
-async function waitUpload(timeoutMs: number): Promise<ElementUploadOutcome> {
+async function waitUpload(timeoutMs: number, untilPartsDone = false): Promise<ElementUploadOutcome> {
   if (outcome === null) throw new Error('mountElement first');
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let poll: ReturnType<typeof setInterval> | undefined;
   const timeout = new Promise<ElementUploadOutcome>((resolve) => {
-    timer = setTimeout(() => {
+    timer = setTimeout(() => resolve(outcomeOf('timeout', element()?.uploads[0])), timeoutMs);
+  });
+  const partsDone = new Promise<ElementUploadOutcome>((resolve) => {
+    if (!untilPartsDone) return;
+    poll = setInterval(() => {
       const upload = element()?.uploads[0];
-      resolve({
-        status: 'timeout', size: upload?.size ?? 0, pickedAt: picked ?? 0, addedAt: 0, firstByteAt: null, partsDoneAt: null,
-        doneAt: performance.now(), counters: upload ? plain(upload.counters) : null, error: upload?.error ? plain(upload.error) : null,
-        result: null, partCount: upload?.partCount ?? 0, partStarts: [], partRequests: 0, partBytes: 0, controlRequests: netLog.length,
-      });
-    }, timeoutMs);
+      if (upload?.status === 'completing') resolve(outcomeOf('parts-done', upload));
+    }, 25);
   });
   try {
-    return await Promise.race([outcome, timeout]);
+    return await Promise.race([outcome, timeout, partsDone]);
   } finally {
     clearTimeout(timer);
+    clearInterval(poll);
   }
 }
 
@@ -356,6 +394,16 @@ const api: BenchPageApi = {
   readOnceUpload,
   resetLongTasks() {
     longTaskEntries = [];
+    longFrameEntries = [];
+  },
+  longFrames() {
+    return longFrameEntries.map((frame) => ({ ...frame, scripts: frame.scripts.map((script) => ({ ...script })) }));
+  },
+  tabPartBytes() {
+    return Number(sessionStorage.getItem(TAB_PART_BYTES) ?? 0);
+  },
+  resetTabPartBytes() {
+    sessionStorage.removeItem(TAB_PART_BYTES);
   },
   longTasks: summary,
   async longTasksSupported() {
