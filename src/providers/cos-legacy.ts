@@ -4,6 +4,8 @@ import { COS_SIGNATURE_EXPIRED, cosEnvelopeCode, cosLegacySliceError } from './c
 import { cosLegacyUploadparts, type CosUploadparts } from './cos-legacy-uploadparts.js';
 import { sendBody as defaultSendBody, type BodySender } from './send-body.js';
 import { SessionApi } from './session-api.js';
+import { SessionTickets } from './session-tickets.js';
+import { untilAborted } from './until-aborted.js';
 
 /** `slice_size` values COS accepts: 512 KB, 1 MB, 2 MB, 3 MB (specs/cloud-apis.md §3.3, §3.8). */
 export const COS_LEGACY_SLICE_SIZES: readonly number[] = Object.freeze([524288, 1048576, 2097152, 3145728]);
@@ -79,15 +81,6 @@ interface CachedUrl extends PartUrl {
   fetchedAt: number;
 }
 
-/** Resolve with `promise`, or reject as soon as `signal` aborts (the promise itself goes on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DOMException('Aborted', 'AbortError'));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new DOMException('Aborted', 'AbortError'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 function badResponse(what: string): UploadError {
   return new UploadError({ code: 'bad-response', kind: 'fatal', message: `The upload backend sent an unusable ${what} for COS legacy` });
@@ -158,38 +151,14 @@ export function createCosLegacyClient(options: CosLegacyClientOptions): Provider
   const send = options.sendBody ?? defaultSendBody;
   const now = options.now ?? Date.now;
   const maxBytes = options.uploadpartsMaxBytes ?? COS_UPLOADPARTS_MAX_BYTES;
-  const renewals = new WeakMap<UploadSession, Promise<void>>();
+  const tickets = new SessionTickets(api, now, COS_TICKET_RENEW_MARGIN_MS);
   const urls = new WeakMap<UploadSession, { value?: CachedUrl; pending?: Promise<CachedUrl> }>();
   // A new session for the same file (after an expiry) reuses the hashes instead of reading it again.
   const hashed = new WeakMap<Blob, CosUploadparts>();
 
-  // One renewal per session at a time, shared by its slices; each caller may still abort its wait.
-  const renew = (session: UploadSession, signal: AbortSignal): Promise<void> => {
-    let renewal = renewals.get(session);
-    if (renewal === undefined) {
-      const stale = session.ticket;
-      renewal = api.renew(stale, new AbortController().signal).then((fresh) => {
-        if (session.ticket === stale) {
-          session.ticket = fresh.ticket;
-          session.expiresAt = fresh.expiresAt;
-        }
-      }).finally(() => renewals.delete(session));
-      renewals.set(session, renewal);
-    }
-    return untilAborted(renewal, signal);
-  };
 
-  const withTicket = async <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> => {
-    if (session.expiresAt - now() < COS_TICKET_RENEW_MARGIN_MS) await renew(session, signal);
-    try {
-      return await call(session.ticket);
-    } catch (error) {
-      // The backend's clock decided the ticket is over (e.g. after a long pause): renew once.
-      if (!(error instanceof UploadError) || error.code !== 'ticket-expired' || signal.aborted) throw error;
-      await renew(session, signal);
-      return call(session.ticket);
-    }
-  };
+  const withTicket = <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> =>
+    tickets.call(session, signal, call);
 
   const fresh = (url: CachedUrl): boolean => {
     const left = url.expiresAt - now();

@@ -2,12 +2,7 @@ import { UploadError } from '../core/index.js';
 import type { ProviderClient, UploadSession } from '../core/index.js';
 import type { BodySender } from './send-body.js';
 import { SessionApi } from './session-api.js';
-
-/**
- * Renew the ticket when less than this is left (ms). Tickets live an hour by default
- * (src/server DEFAULT_TICKET_TTL_MS); five minutes covers a slow part plus clock skew.
- */
-export const TICKET_RENEW_MARGIN_MS = 5 * 60 * 1000;
+import { SessionTickets } from './session-tickets.js';
 
 /** Options of createFeishuClient. */
 export interface FeishuClientOptions {
@@ -21,15 +16,6 @@ export interface FeishuClientOptions {
   now?: () => number;
 }
 
-/** Resolve with `promise`, or reject as soon as `signal` aborts (the promise itself goes on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DOMException('Aborted', 'AbortError'));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new DOMException('Aborted', 'AbortError'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * Browser client for Feishu and Lark Drive. Their open API has no browser CORS and its
@@ -48,35 +34,11 @@ export function createFeishuClient(options: FeishuClientOptions): ProviderClient
   const name = options.flavour ?? 'feishu';
   const api = new SessionApi(options);
   const now = options.now ?? Date.now;
-  const renewals = new WeakMap<UploadSession, Promise<void>>();
+  const tickets = new SessionTickets(api, now);
 
-  // One renewal per session at a time, shared by its parts; each caller may still abort its wait.
-  const renew = (session: UploadSession, signal: AbortSignal): Promise<void> => {
-    let renewal = renewals.get(session);
-    if (renewal === undefined) {
-      const stale = session.ticket;
-      renewal = api.renew(stale, new AbortController().signal).then((fresh) => {
-        if (session.ticket === stale) {
-          session.ticket = fresh.ticket;
-          session.expiresAt = fresh.expiresAt;
-        }
-      }).finally(() => renewals.delete(session));
-      renewals.set(session, renewal);
-    }
-    return untilAborted(renewal, signal);
-  };
 
-  const withTicket = async <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> => {
-    if (session.expiresAt - now() < TICKET_RENEW_MARGIN_MS) await renew(session, signal);
-    try {
-      return await call(session.ticket);
-    } catch (error) {
-      // The backend's clock decided the ticket is over (e.g. after a long pause): renew once.
-      if (!(error instanceof UploadError) || error.code !== 'ticket-expired' || signal.aborted) throw error;
-      await renew(session, signal);
-      return call(session.ticket);
-    }
-  };
+  const withTicket = <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> =>
+    tickets.call(session, signal, call);
 
   return {
     name,

@@ -9,3 +9,4 @@ export { S3PartUrls, S3_URL_RENEW_MARGIN_MS, type S3PartUrlFetcher } from './s3-
 export * from './s3-storage-error.js';
 export * from './session-api.js';
 export * from './send-body.js';
+export * from './session-tickets.js';

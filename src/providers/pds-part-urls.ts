@@ -1,5 +1,6 @@
 import { UploadError } from '../core/index.js';
 import type { PartUrl, PartUrlsRequest, UpcomingPart, UploadSession } from '../core/index.js';
+import { untilAborted } from './until-aborted.js';
 
 /** Ask for a new URL when less than this is left of the old one (docs/protocol.md §PDS "Part URLs"). */
 export const PDS_URL_RENEW_MARGIN_MS = 60 * 1000;
@@ -138,12 +139,3 @@ export class PdsPartUrls {
   }
 }
 
-/** Resolve with `promise`, or reject as soon as `signal` aborts (the promise itself goes on). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DOMException('Aborted', 'AbortError'));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new DOMException('Aborted', 'AbortError'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}

@@ -1,7 +1,7 @@
 import { UploadError } from '../core/index.js';
 import type { PartReceipt, ProviderClient, UploadSession } from '../core/index.js';
-import { TICKET_RENEW_MARGIN_MS } from './feishu.js';
-import { PdsPartUrls, untilAborted } from './pds-part-urls.js';
+import { SessionTickets } from './session-tickets.js';
+import { PdsPartUrls } from './pds-part-urls.js';
 import { pdsRapidUpload } from './pds-rapid-upload.js';
 import { pdsStorageError } from './pds-storage-error.js';
 import { sendBody as defaultSendBody } from './send-body.js';
@@ -57,36 +57,11 @@ export function createPdsClient(options: PdsClientOptions): ProviderClient {
   const api = new SessionApi(options);
   const sendBody = options.sendBody ?? defaultSendBody;
   const now = options.now ?? Date.now;
-  const renewals = new WeakMap<UploadSession, Promise<void>>();
+  const tickets = new SessionTickets(api, now);
 
-  // One renewal per session at a time, shared by its parts; each caller may still abort its wait.
-  const renew = (session: UploadSession, signal: AbortSignal): Promise<void> => {
-    let renewal = renewals.get(session);
-    if (renewal === undefined) {
-      const stale = session.ticket;
-      renewal = api.renew(stale, new AbortController().signal).then((fresh) => {
-        if (session.ticket === stale) {
-          session.ticket = fresh.ticket;
-          session.expiresAt = fresh.expiresAt;
-        }
-      }).finally(() => renewals.delete(session));
-      renewals.set(session, renewal);
-    }
-    return untilAborted(renewal, signal);
-  };
 
-  // Every backend call with the session's ticket: renewed shortly before it expires, and once
-  // more when the backend's clock says it has (the ticket is written into the session in place).
-  const withTicket = async <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> => {
-    if (session.expiresAt - now() < TICKET_RENEW_MARGIN_MS) await renew(session, signal);
-    try {
-      return await call(session.ticket);
-    } catch (error) {
-      if (!(error instanceof UploadError) || error.code !== 'ticket-expired' || signal.aborted) throw error;
-      await renew(session, signal);
-      return call(session.ticket);
-    }
-  };
+  const withTicket = <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> =>
+    tickets.call(session, signal, call);
 
   const urls = new PdsPartUrls(
     (session, request, signal) => withTicket(session, signal, (ticket) => api.partUrls(ticket, request, signal)).then((answer) => answer.urls),

@@ -1,5 +1,6 @@
 import { UploadError } from '../core/index.js';
 import type { PartUrl, PartUrlsRequest, UpcomingPart, UploadSession } from '../core/index.js';
+import { untilAborted } from './until-aborted.js';
 
 /**
  * Ask for a new URL when less than this is left of a cached one: a part starts well inside
@@ -33,15 +34,6 @@ function badUrls(): UploadError {
   return new UploadError({ code: 'bad-response', kind: 'retry', message: 'The upload backend sent an unusable list of part URLs' });
 }
 
-/** Resolve with `promise`, or reject as soon as `signal` aborts (the promise itself goes on). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DOMException('Aborted', 'AbortError'));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new DOMException('Aborted', 'AbortError'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * Presigned UploadPart URLs of open S3 sessions, asked for just in time in small batches and

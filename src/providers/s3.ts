@@ -1,7 +1,7 @@
 import { UploadError } from '../core/index.js';
 import type { PartReceipt, ProviderClient, UploadResult, UploadSession } from '../core/index.js';
-import { TICKET_RENEW_MARGIN_MS } from './feishu.js';
-import { S3PartUrls, untilAborted } from './s3-part-urls.js';
+import { SessionTickets } from './session-tickets.js';
+import { S3PartUrls } from './s3-part-urls.js';
 import { s3StorageFailure } from './s3-storage-error.js';
 import { sendBody as defaultSendBody } from './send-body.js';
 import type { BodySender } from './send-body.js';
@@ -91,7 +91,7 @@ export function createS3Client(options: S3ClientOptions): ProviderClient {
   const api = new SessionApi(options);
   const send = options.sendBody ?? defaultSendBody;
   const now = options.now ?? Date.now;
-  const renewals = new WeakMap<UploadSession, Promise<void>>();
+  const tickets = new SessionTickets(api, now);
   // Sessions already diagnosed with hidden ETags (once each).
   const hiddenEtags = new WeakSet<UploadSession>();
   let warned = false;
@@ -101,38 +101,12 @@ export function createS3Client(options: S3ClientOptions): ProviderClient {
     console.warn(`cloud-chunk-uploader (s3): ${diagnostic.message}`);
   });
 
-  // One renewal per session at a time, shared by its parts; each caller may still abort its wait.
-  const renew = (session: UploadSession, signal: AbortSignal): Promise<void> => {
-    let renewal = renewals.get(session);
-    if (renewal === undefined) {
-      const stale = session.ticket;
-      renewal = api.renew(stale, new AbortController().signal).then((fresh) => {
-        if (session.ticket === stale) {
-          session.ticket = fresh.ticket;
-          session.expiresAt = fresh.expiresAt;
-        }
-      }).finally(() => renewals.delete(session));
-      renewals.set(session, renewal);
-    }
-    return untilAborted(renewal, signal);
-  };
 
-  // Every backend call with the session's ticket: renewed shortly before it expires, and once
-  // more when the backend's clock says it has (e.g. after a long pause).
-  const withTicket = async <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> => {
-    if (session.expiresAt - now() < TICKET_RENEW_MARGIN_MS) await renew(session, signal);
-    try {
-      return await call(session.ticket);
-    } catch (error) {
-      if (!(error instanceof UploadError) || error.code !== 'ticket-expired' || signal.aborted) throw reclassify(error);
-    }
-    await renew(session, signal);
-    try {
-      return await call(session.ticket);
-    } catch (error) {
+  // Every backend call with the session's ticket, its S3 answers reclassified.
+  const withTicket = <T>(session: UploadSession, signal: AbortSignal, call: (ticket: string) => Promise<T>): Promise<T> =>
+    tickets.call(session, signal, call).catch((error: unknown) => {
       throw reclassify(error);
-    }
-  };
+    });
 
   const urls = new S3PartUrls((session, request, signal) => withTicket(session, signal, (ticket) => api.partUrls(ticket, request, signal)).then((r) => r.urls), now);
 
