@@ -85,7 +85,8 @@ export function createPdsClient(options: PdsClientOptions): ProviderClient {
     },
     async sendPart(session, part, onProgress, signal) {
       for (let resigns = 0; ; resigns += 1) {
-        const url = await urls.get(session, part.index, part.checksum, signal, resigns === 0 ? part.upcoming : []);
+        const wanted = { index: part.index, ...(part.checksum !== undefined && { checksum: part.checksum }) };
+        const url = await urls.get(session, wanted, resigns === 0 ? part.upcoming : [], signal);
         // Exactly the signed headers (normally none: OSS signs the empty Content-Type, and a
         // Blob from file.slice() has no type), cloud-apis.md §2.5.
         const answer = await sendBody({ url: url.url, method: url.method, headers: { ...url.headers }, body: part.body }, onProgress, signal);
