@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { BlobStore } from '../infra/blob-store.js';
-import { JsonStateFile } from '../infra/json-state-file.js';
+import { FlavourState } from '../infra/flavour-state.js';
 
 /** One entry of `uploadparts` / `listparts` (cloud-apis.md §3.7). */
 export interface CosLegacySlice {
@@ -47,40 +45,20 @@ export interface CosLegacyFileRecord {
   objectKey: string;
 }
 
-interface CosLegacyStateDoc {
-  version: 1;
-  sessions: Record<string, CosLegacySessionRecord>;
-  files: Record<string, CosLegacyFileRecord>;
-}
-
 /**
  * The COS legacy flavour's persistent state: metadata in `<dataDir>/cos-legacy/state.json`,
- * bytes in a {@link BlobStore} under `<dataDir>/cos-legacy` (slices keyed by session and
+ * bytes in a `BlobStore` (see {@link FlavourState}) under `<dataDir>/cos-legacy` (slices keyed by session and
  * index, objects by a random key). A restart keeps files downloadable and sessions resumable.
  */
-export class CosLegacyState {
-  readonly store: BlobStore;
+export class CosLegacyState extends FlavourState<{ sessions: CosLegacySessionRecord; files: CosLegacyFileRecord }> {
   /** By session id. */
-  readonly sessions = new Map<string, CosLegacySessionRecord>();
+  readonly sessions = this.tables.sessions;
   /** By path inside the bucket. */
-  readonly files = new Map<string, CosLegacyFileRecord>();
-  readonly #file: JsonStateFile<CosLegacyStateDoc>;
+  readonly files = this.tables.files;
 
   /** @param dataDir the emulator's data folder. */
   constructor(dataDir: string) {
-    const root = join(dataDir, 'cos-legacy');
-    this.store = new BlobStore(root);
-    this.#file = new JsonStateFile(join(root, 'state.json'));
-  }
-
-  /** Prepares folders and loads what a previous run saved. */
-  async init(): Promise<void> {
-    await this.store.init();
-    const doc = await this.#file.load();
-    if (!doc) return;
-    if (doc.version !== 1) throw new Error(`unsupported cos-legacy state version ${String(doc.version)} in ${this.#file.path}`);
-    for (const [id, session] of Object.entries(doc.sessions)) this.sessions.set(id, session);
-    for (const [path, file] of Object.entries(doc.files)) this.files.set(path, file);
+    super(dataDir, 'cos-legacy', ['sessions', 'files']);
   }
 
   /** The unfinished session at `path`, if any. */
@@ -99,15 +77,5 @@ export class CosLegacyState {
   objectInUse(objectKey: string): boolean {
     for (const file of this.files.values()) if (file.objectKey === objectKey) return true;
     return false;
-  }
-
-  /** Writes the current state (serialized; resolves when on disk). */
-  save(): Promise<void> {
-    return this.#file.save({ version: 1, sessions: Object.fromEntries(this.sessions), files: Object.fromEntries(this.files) });
-  }
-
-  /** Waits for pending writes. */
-  flush(): Promise<void> {
-    return this.#file.flush();
   }
 }

@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { BlobStore } from '../infra/blob-store.js';
-import { JsonStateFile } from '../infra/json-state-file.js';
+import { FlavourState } from '../infra/flavour-state.js';
 
 /** Which of the two upload APIs a record belongs to (cloud-apis.md §1.2). */
 export type FeishuApi = 'medias' | 'files';
@@ -40,52 +38,18 @@ export interface FeishuFileRecord {
   extra?: string;
 }
 
-interface FeishuStateDoc {
-  version: 1;
-  uploads: Record<string, FeishuUploadRecord>;
-  files: Record<string, FeishuFileRecord>;
-}
-
 /**
  * The Feishu flavour's persistent state: metadata in `<dataDir>/feishu/state.json`, bytes in a
- * {@link BlobStore} under `<dataDir>/feishu` (parts keyed by upload id and seq, objects by
+ * `BlobStore` (see {@link FlavourState}) under `<dataDir>/feishu` (parts keyed by upload id and seq, objects by
  * file token). A restart on the same dataDir keeps finished files downloadable and open
  * uploads resumable.
  */
-export class FeishuState {
-  readonly store: BlobStore;
-  readonly uploads = new Map<string, FeishuUploadRecord>();
-  readonly files = new Map<string, FeishuFileRecord>();
-  readonly #file: JsonStateFile<FeishuStateDoc>;
+export class FeishuState extends FlavourState<{ uploads: FeishuUploadRecord; files: FeishuFileRecord }> {
+  readonly uploads = this.tables.uploads;
+  readonly files = this.tables.files;
 
   /** @param dataDir the emulator's data folder. */
   constructor(dataDir: string) {
-    const root = join(dataDir, 'feishu');
-    this.store = new BlobStore(root);
-    this.#file = new JsonStateFile(join(root, 'state.json'));
-  }
-
-  /** Prepares folders and loads what a previous run saved. */
-  async init(): Promise<void> {
-    await this.store.init();
-    const doc = await this.#file.load();
-    if (!doc) return;
-    if (doc.version !== 1) throw new Error(`unsupported feishu state version ${String(doc.version)} in ${this.#file.path}`);
-    for (const [id, upload] of Object.entries(doc.uploads)) this.uploads.set(id, upload);
-    for (const [token, file] of Object.entries(doc.files)) this.files.set(token, file);
-  }
-
-  /** Writes the current state (serialized; resolves when on disk). */
-  save(): Promise<void> {
-    return this.#file.save({
-      version: 1,
-      uploads: Object.fromEntries(this.uploads),
-      files: Object.fromEntries(this.files),
-    });
-  }
-
-  /** Waits for pending writes. */
-  flush(): Promise<void> {
-    return this.#file.flush();
+    super(dataDir, 'feishu', ['uploads', 'files']);
   }
 }

@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { BlobStore } from '../infra/blob-store.js';
-import { JsonStateFile } from '../infra/json-state-file.js';
+import { FlavourState } from '../infra/flavour-state.js';
 
 /** A `parallel_sha1_ctx` (cloud-apis.md §2.9 item 4): SHA-1 words after `part_offset` bytes; `h: []` before the first part. */
 export interface Sha1Ctx {
@@ -66,47 +64,17 @@ export interface PdsFileRecord {
   localModifiedAt?: string;
 }
 
-interface PdsStateDoc {
-  version: 1;
-  uploads: Record<string, PdsUploadRecord>;
-  files: Record<string, PdsFileRecord>;
-}
-
 /**
  * The PDS flavour's persistent state: metadata in `<dataDir>/pds/state.json`, bytes in a
- * {@link BlobStore} under `<dataDir>/pds` (parts by upload id and part number, objects by blob
+ * `BlobStore` (see {@link FlavourState}) under `<dataDir>/pds` (parts by upload id and part number, objects by blob
  * key), so a restart keeps finished files downloadable and open uploads resumable.
  */
-export class PdsState {
-  readonly store: BlobStore;
-  readonly uploads = new Map<string, PdsUploadRecord>();
-  readonly files = new Map<string, PdsFileRecord>();
-  readonly #file: JsonStateFile<PdsStateDoc>;
+export class PdsState extends FlavourState<{ uploads: PdsUploadRecord; files: PdsFileRecord }> {
+  readonly uploads = this.tables.uploads;
+  readonly files = this.tables.files;
 
   /** @param dataDir the emulator's data folder. */
   constructor(dataDir: string) {
-    const root = join(dataDir, 'pds');
-    this.store = new BlobStore(root);
-    this.#file = new JsonStateFile(join(root, 'state.json'));
-  }
-
-  /** Prepares folders and loads what a previous run saved. */
-  async init(): Promise<void> {
-    await this.store.init();
-    const doc = await this.#file.load();
-    if (!doc) return;
-    if (doc.version !== 1) throw new Error(`unsupported pds state version ${String(doc.version)} in ${this.#file.path}`);
-    for (const [id, upload] of Object.entries(doc.uploads)) this.uploads.set(id, upload);
-    for (const [id, file] of Object.entries(doc.files)) this.files.set(id, file);
-  }
-
-  /** Writes the current state (serialized; resolves when on disk). */
-  save(): Promise<void> {
-    return this.#file.save({ version: 1, uploads: Object.fromEntries(this.uploads), files: Object.fromEntries(this.files) });
-  }
-
-  /** Waits for pending writes. */
-  flush(): Promise<void> {
-    return this.#file.flush();
+    super(dataDir, 'pds', ['uploads', 'files']);
   }
 }

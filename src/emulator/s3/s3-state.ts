@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { BlobStore } from '../infra/blob-store.js';
-import { JsonStateFile } from '../infra/json-state-file.js';
+import { FlavourState } from '../infra/flavour-state.js';
 import type { S3ChecksumAlgorithm } from './s3-checksums.js';
 
 /** One stored part of a multipart upload. */
@@ -58,12 +56,6 @@ export interface S3ObjectRecord {
   partsCount?: number;
 }
 
-interface S3StateDoc {
-  version: 1;
-  uploads: Record<string, S3UploadRecord>;
-  objects: Record<string, S3ObjectRecord>;
-}
-
 /** Map key of an object. */
 export function objectId(bucket: string, key: string): string {
   return `${bucket}/${key}`;
@@ -71,55 +63,16 @@ export function objectId(bucket: string, key: string): string {
 
 /**
  * The S3 flavour's persistent state: metadata in `<dataDir>/s3/state.json`, bytes in a
- * {@link BlobStore} under `<dataDir>/s3` (parts by upload id and part number, objects by a
+ * `BlobStore` (see {@link FlavourState}) under `<dataDir>/s3` (parts by upload id and part number, objects by a
  * generated blob name). A restart on the same dataDir keeps objects and open uploads.
  */
-export class S3State {
-  readonly store: BlobStore;
-  readonly uploads = new Map<string, S3UploadRecord>();
+export class S3State extends FlavourState<{ uploads: S3UploadRecord; objects: S3ObjectRecord }> {
+  readonly uploads = this.tables.uploads;
   /** By {@link objectId}. */
-  readonly objects = new Map<string, S3ObjectRecord>();
-  readonly #file: JsonStateFile<S3StateDoc>;
-  #queued: Promise<void> | undefined;
-  #writing: Promise<void> = Promise.resolve();
+  readonly objects = this.tables.objects;
 
   /** @param dataDir the emulator's data folder. */
   constructor(dataDir: string) {
-    const root = join(dataDir, 's3');
-    this.store = new BlobStore(root);
-    this.#file = new JsonStateFile(join(root, 'state.json'));
-  }
-
-  /** Prepares folders and loads what a previous run saved. */
-  async init(): Promise<void> {
-    await this.store.init();
-    const doc = await this.#file.load();
-    if (!doc) return;
-    if (doc.version !== 1) throw new Error(`unsupported s3 state version ${String(doc.version)} in ${this.#file.path}`);
-    for (const [id, upload] of Object.entries(doc.uploads)) this.uploads.set(id, upload);
-    for (const [id, object] of Object.entries(doc.objects)) this.objects.set(id, object);
-  }
-
-  /**
-   * Writes the current state; resolves when a write that started after this call is on disk.
-   * Calls made while a write is in flight share one follow-up write, so an upload of 10 000
-   * parts does not rewrite the document 10 000 times.
-   */
-  save(): Promise<void> {
-    if (this.#queued) return this.#queued;
-    const run = this.#writing
-      .catch(() => undefined)
-      .then(() => {
-        this.#queued = undefined;
-        return this.#file.save({ version: 1, uploads: Object.fromEntries(this.uploads), objects: Object.fromEntries(this.objects) });
-      });
-    this.#queued = run;
-    this.#writing = run;
-    return run;
-  }
-
-  /** Waits for pending writes. */
-  flush(): Promise<void> {
-    return this.#file.flush();
+    super(dataDir, 's3', ['uploads', 'objects']);
   }
 }
