@@ -276,7 +276,7 @@ async function waitUpload(timeoutMs: number, untilPartsDone = false): Promise<El
     poll = setInterval(() => {
       const upload = element()?.uploads[0];
       if (upload?.status === 'completing') resolve(outcomeOf('parts-done', upload));
-    }, 25);
+    }, 100);
   });
   try {
     return await Promise.race([outcome, timeout, partsDone]);
