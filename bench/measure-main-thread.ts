@@ -1,6 +1,6 @@
 // Issue 7 item 5: the main thread during a 1 GiB upload through the element (the primary
-// provider), pick to success, seen by a PerformanceObserver for `longtask` in the page, against the same page
-// sending a 256 MiB file with one raw XHR PUT (a page that does nothing but upload; its main
+// provider), pick to success, seen by a PerformanceObserver for `longtask` in the page (and
+// `long-animation-frame` for attribution), against the same page sending a 256 MiB file with one raw XHR PUT (a page that does nothing but upload; its main
 // thread is idle whatever the size, so the smaller file keeps the run inside its time budget).
 import type { BenchContext } from './bench-context.js';
 import { buildFigure, unmeasured, type FigureRun, type FigureSpec } from './bench-figure.js';

@@ -8,7 +8,7 @@ import type { PartChecksumKind, ProviderName, UploadCounters, UploadErrorData, U
 export interface NetEntry {
   kind: 'xhr' | 'fetch';
   method: string;
-  /** Origin-less path, query dropped (presigned signatures never reach the results). */
+  /** Origin-less path, query dropped (presigned signatures never reach the results), as `net()` returns it. */
   path: string;
   /** Body bytes (0 for none). */
   bytes: number;

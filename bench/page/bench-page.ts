@@ -7,8 +7,9 @@ import type { BenchPageApi, ElementUploadOutcome, HashVariant, LongFrame, LongTa
 import type { WorkerPartDone, WorkerRequest } from './bench-worker-protocol.js';
 
 const INPUT_ID = 'bench-input';
-/** sessionStorage key: part bytes sent from this tab (survives a reload). */
+/** sessionStorage key: part bytes sent from this tab (survives a reload); counting is on while the key exists. */
 const TAB_PART_BYTES = 'ccu-bench-part-bytes';
+let countTabBytes = sessionStorage.getItem(TAB_PART_BYTES) !== null;
 
 // ---- network hooks: every XHR and fetch, with body size and start/end times ----
 
@@ -45,10 +46,11 @@ XMLHttpRequest.prototype.open = function open(this: XMLHttpRequest, method: stri
 };
 XMLHttpRequest.prototype.send = function send(this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null): void {
   const opened = xhrEntries.get(this);
-  const entry: NetEntry = { kind: 'xhr', method: opened?.method ?? '?', path: pathOf(opened?.url ?? ''), bytes: bodyBytes(body), start: performance.now(), end: null, status: null };
+  // The URL is parsed only when the log is read: the hook must cost the measured main thread nothing.
+  const entry: NetEntry = { kind: 'xhr', method: opened?.method ?? '?', path: opened?.url ?? '', bytes: bodyBytes(body), start: performance.now(), end: null, status: null };
   netLog.push(entry);
-  // Counted synchronously as the body goes, so a reload right after cannot lose a part.
-  if (entry.bytes > 0) sessionStorage.setItem(TAB_PART_BYTES, String(Number(sessionStorage.getItem(TAB_PART_BYTES) ?? 0) + entry.bytes));
+  // Counted synchronously as the body goes, so a reload right after cannot lose a part (only while resume is measured).
+  if (countTabBytes && entry.bytes > 0) sessionStorage.setItem(TAB_PART_BYTES, String(Number(sessionStorage.getItem(TAB_PART_BYTES) ?? 0) + entry.bytes));
   this.addEventListener('loadend', () => {
     entry.end = performance.now();
     entry.status = this.status;
@@ -58,7 +60,7 @@ XMLHttpRequest.prototype.send = function send(this: XMLHttpRequest, body?: Docum
 const originalFetch = globalThis.fetch.bind(globalThis);
 globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
   const url = input instanceof Request ? input.url : String(input);
-  const entry: NetEntry = { kind: 'fetch', method: init?.method ?? (input instanceof Request ? input.method : 'GET'), path: pathOf(url), bytes: bodyBytes(init?.body), start: performance.now(), end: null, status: null };
+  const entry: NetEntry = { kind: 'fetch', method: init?.method ?? (input instanceof Request ? input.method : 'GET'), path: url, bytes: bodyBytes(init?.body), start: performance.now(), end: null, status: null };
   netLog.push(entry);
   try {
     const response = await originalFetch(input, init);
@@ -403,7 +405,8 @@ const api: BenchPageApi = {
     return Number(sessionStorage.getItem(TAB_PART_BYTES) ?? 0);
   },
   resetTabPartBytes() {
-    sessionStorage.removeItem(TAB_PART_BYTES);
+    sessionStorage.setItem(TAB_PART_BYTES, '0');
+    countTabBytes = true;
   },
   longTasks: summary,
   async longTasksSupported() {
@@ -424,7 +427,7 @@ const api: BenchPageApi = {
     netLog = [];
   },
   net() {
-    return netLog.map((entry) => ({ ...entry }));
+    return netLog.map((entry) => ({ ...entry, path: pathOf(entry.path) }));
   },
   providers() {
     return supportedProviders();
