@@ -88,6 +88,18 @@ async function main(): Promise<void> {
   let chrome: BenchBrowser | undefined;
   let shared: Promise<BenchStack> | undefined;
   const figures: BenchFigure[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> => (cleaning ??= (async () => {
+    await chrome?.close().catch(() => undefined);
+    await shared?.then((s) => s.stop()).catch(() => undefined);
+    await files?.remove().catch(() => undefined);
+    await rm(pageDir, { recursive: true, force: true });
+  })());
+  // Ctrl-C must not leave gigabytes of inputs in the temp dir.
+  process.once('SIGINT', () => {
+    log('bench: interrupted; removing the inputs');
+    void cleanUp().finally(() => process.exit(130));
+  });
   try {
     files = await createBenchFiles();
     chrome = await launchBenchBrowser();
@@ -127,10 +139,7 @@ async function main(): Promise<void> {
       log(`bench: ${m.name} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
   } finally {
-    await chrome?.close().catch(() => undefined);
-    await shared?.then((s) => s.stop()).catch(() => undefined);
-    await files?.remove().catch(() => undefined);
-    await rm(pageDir, { recursive: true, force: true });
+    await cleanUp();
   }
 
   const report: BenchReport = {
