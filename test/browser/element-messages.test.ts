@@ -4,10 +4,7 @@ import type { UploadErrorData } from '../../src/core/upload-error.js';
 import { formatBytes } from '../../src/element/format-bytes.js';
 import { i18n, resolveLocale } from '../../src/element/i18n.js';
 import { uploadMessage, uploadStatusText } from '../../src/element/upload-message.js';
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
+import { strictEqual as equal } from '../support/browser-assert.js';
 
 const NOW = 1_700_000_000_000;
 

@@ -5,14 +5,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../src/element/cloud-chunk-uploader.js';
 import type { UploadSnapshot } from '../../src/core/upload-snapshot.js';
 import { ElementHarness, NetworkSpy } from '../support/element-harness.js';
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
+import { assert, strictEqual as equal } from '../support/browser-assert.js';
 
 /** Port 9 (discard) on loopback: nothing listens, so connections are refused at once. */
 const UNREACHABLE = 'http://127.0.0.1:9/';

@@ -1,75 +1,13 @@
 // The whole browser side in Chromium: UploadEngine + HashPool (real workers, hash-wasm) +
 // the Feishu client, against the backend relaying to the Feishu emulator
 // (test/support/wtr-backend-plugin.mjs). Stored bytes are checked by downloading them.
-import type { UploadSnapshot, UploadStatus } from '../../src/core/index.js';
+import type { UploadSnapshot } from '../../src/core/index.js';
 import { UploadEngine } from '../../src/engine/index.js';
 import { HashPool } from '../../src/hashing/index.js';
 import { createProviderClient } from '../../src/providers/index.js';
-
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-  target: string;
-  blockSize: number;
-  appId: string;
-  appSecret: string;
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function testEnv(): Promise<TestEnv> {
-  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && typeof env.emulatorUrl === 'string', 'the test runner serves /__test-env (wtr-backend-plugin)');
-  return env as TestEnv;
-}
-
-function randomFile(name: string, size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return new File([bytes], name, { type: 'application/octet-stream', lastModified: Date.now() });
-}
-
-async function sha1Hex(data: ArrayBuffer): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', data))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function storedBytes(env: TestEnv, fileToken: string): Promise<ArrayBuffer> {
-  const tokenResponse = await fetch(`${env.emulatorUrl}/open-apis/auth/v3/tenant_access_token/internal`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ app_id: env.appId, app_secret: env.appSecret }),
-  });
-  const { tenant_access_token: token } = (await tokenResponse.json()) as { tenant_access_token: string };
-  const download = await fetch(`${env.emulatorUrl}/open-apis/drive/v1/files/${fileToken}/download`, { headers: { authorization: `Bearer ${token}` } });
-  equal(download.status, 200, 'download status');
-  return download.arrayBuffer();
-}
-
-/** Resolve when the upload reaches one of `statuses`; reject after `timeoutMs` with its history. */
-function waitFor(engine: UploadEngine, id: string, statuses: UploadStatus[], timeoutMs = 20_000): Promise<UploadSnapshot> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const upload = engine.uploads.find((u) => u.id === id);
-      if (upload === undefined || !statuses.includes(upload.status)) return false;
-      clearTimeout(timer);
-      engine.removeEventListener('change', check);
-      resolve(upload);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      engine.removeEventListener('change', check);
-      const upload = engine.uploads.find((u) => u.id === id);
-      reject(new Error(`upload is ${upload?.status ?? 'missing'}, not ${statuses.join('/')}: ${JSON.stringify(upload?.history)}`));
-    }, timeoutMs);
-    if (!check()) engine.addEventListener('change', check);
-  });
-}
+import { assert, equal } from '../support/browser-assert.js';
+import { randomFile, sha1Hex, storedBytes, testEnv } from '../support/test-env.js';
+import { waitForUpload as waitFor } from '../support/wait-for-upload.js';
 
 describe('UploadEngine + HashPool + Feishu client against the backend and emulator', () => {
   let engine: UploadEngine | undefined;

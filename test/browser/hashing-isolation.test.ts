@@ -1,10 +1,7 @@
 // hash-wasm must load only inside the hash workers: the window neither fetches it nor
 // compiles any WebAssembly while the pool hashes (src/hashing/index.ts).
 // test/node/hashing-import-graph.test.ts checks the same on the source import graph.
-
-function assert(condition: boolean, what: string): void {
-  if (!condition) throw new Error(what);
-}
+import { assert } from '../support/browser-assert.js';
 
 const WASM_ENTRY_POINTS = ['compile', 'compileStreaming', 'instantiate', 'instantiateStreaming', 'validate', 'Module', 'Instance'] as const;
 

@@ -1,27 +1,9 @@
 // The pool's life: lazy workers, idle shutdown, dispose, abort and close, worker failures.
 import { HashPool } from '../../src/hashing/index.js';
 import { UploadError } from '../../src/core/upload-error.js';
+import { assert, equal as assertEqual, rejectionOf as rejection } from '../support/browser-assert.js';
 
 const MiB = 1024 * 1024;
-
-function assertEqual<T>(actual: T, expected: T, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-function assert(condition: boolean, what: string): void {
-  if (!condition) throw new Error(what);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
 
 const isAbortError = (error: unknown): boolean => error instanceof DOMException && error.name === 'AbortError';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -177,7 +159,7 @@ describe('hashing: pool lifecycle', () => {
     const handle = pool.open(new Blob(['Wikipedia']));
     const error = await rejection(handle.partChecksum('adler32', 0, 9));
     assert(error instanceof UploadError, `rejected with ${String(error)}`);
-    assert((error as UploadError).message.includes('adler32 of bytes [0, 9)'), `says what failed: ${(error as UploadError).message}`);
+    assert(error.message.includes('adler32 of bytes [0, 9)'), `says what failed: ${error.message}`);
     assertEqual(pool.workerCount, 0, 'the broken worker was dropped');
     handle.close();
     URL.revokeObjectURL(broken);

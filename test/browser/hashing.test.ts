@@ -2,27 +2,10 @@
 // independent implementations written here (Adler-32, CRC-32, MD5) or crypto.subtle (SHA-1).
 import { HashPool, cosDatasha, sha1StateOffset, sha1StateWords, SHA1_STATE_BYTES } from '../../src/hashing/index.js';
 import type { HashHandle, Sha1Checkpoint } from '../../src/hashing/index.js';
+import { assert, equal as assertEqual, rejectionOf as rejection } from '../support/browser-assert.js';
+import { randomBytes } from '../support/test-env.js';
 
 const MiB = 1024 * 1024;
-
-function assertEqual<T>(actual: T, expected: T, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-function assert(condition: boolean, what: string): void {
-  if (!condition) throw new Error(what);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
 
 // ---- independent references -------------------------------------------------------
 
@@ -104,12 +87,6 @@ function expected(kind: 'adler32' | 'md5' | 'crc32', bytes: Uint8Array): string 
   if (kind === 'adler32') return String(adler32Ref(bytes));
   if (kind === 'md5') return base64(md5Ref(bytes));
   return base64(beBytes(crc32Ref(bytes)));
-}
-
-function randomBytes(size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(size, i + 65536)));
-  return out;
 }
 
 /** Spec §6 test file T: N = 2·1048576 + 1000, T[i] = (7i + 3) mod 256. */

@@ -8,58 +8,26 @@ import type { CloudChunkUploader } from '../../src/element/cloud-chunk-uploader.
 import type { UploadSnapshot } from '../../src/core/upload-snapshot.js';
 import type { PersistentFileHandle } from '../../src/engine/index.js';
 import { ElementHarness } from '../support/element-harness.js';
+import { assert, equal } from '../support/browser-assert.js';
+import { randomBytes, sha1Hex, storedBytes, testEnv as runnerEnv } from '../support/test-env.js';
+import type { TestEnv } from '../support/test-env.js';
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-  target: string;
-  blockSize: number;
-  appId: string;
-  appSecret: string;
-}
-
+/** The runner's servers, the backend URL ending in `/` (the element joins paths onto it). */
 async function testEnv(): Promise<TestEnv> {
-  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && typeof env.emulatorUrl === 'string', 'the test runner serves /__test-env (wtr-backend-plugin)');
-  return { ...env, backendUrl: env.backendUrl.endsWith('/') ? env.backendUrl : `${env.backendUrl}/` } as TestEnv;
+  const env = await runnerEnv();
+  return { ...env, backendUrl: env.backendUrl.endsWith('/') ? env.backendUrl : `${env.backendUrl}/` };
 }
 
 let fileCounter = 0;
 
 /** Random bytes under a name of this run's own (so records of other runs never match). */
-function randomBytes(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(new ArrayBuffer(size));
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return bytes;
-}
-
 function randomFile(size: number): File {
   fileCounter += 1;
   return new File([randomBytes(size)], `resume-${String(Date.now())}-${String(fileCounter)}.bin`, { type: 'application/octet-stream', lastModified: Date.now() - fileCounter });
 }
 
-async function sha1Hex(data: ArrayBuffer): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', data))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 async function storedSha1(env: TestEnv, fileToken: string): Promise<string> {
-  const tokenResponse = await fetch(`${env.emulatorUrl}/open-apis/auth/v3/tenant_access_token/internal`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ app_id: env.appId, app_secret: env.appSecret }),
-  });
-  const { tenant_access_token: token } = (await tokenResponse.json()) as { tenant_access_token: string };
-  const download = await fetch(`${env.emulatorUrl}/open-apis/drive/v1/files/${fileToken}/download`, { headers: { authorization: `Bearer ${token}` } });
-  equal(download.status, 200, 'download status');
-  return sha1Hex(await download.arrayBuffer());
+  return sha1Hex(await storedBytes(env, fileToken));
 }
 
 async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {

@@ -1,68 +1,26 @@
 // The COS legacy browser client with the real hash pool, against the real backend and the COS
 // legacy emulator (both started by test/support/wtr-backend-plugin.mjs): slices go straight
 // from the page to the emulator with the signatures the backend vends.
-import { UploadError } from '../../src/core/index.js';
 import type { PartReceipt, ProviderClient, SessionContext, UploadSession, UploadSnapshot, UploadStatus } from '../../src/core/index.js';
 import { UploadEngine } from '../../src/engine/index.js';
 import { HashPool } from '../../src/hashing/index.js';
 import { COS_SIGNATURE_REFRESH_MARGIN_MS, createCosLegacyClient, createProviderClient, sendBody } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
+import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
+import { randomFile, sha1Hex, storedSha1, testEnv } from '../support/test-env.js';
+import type { TestEnv } from '../support/test-env.js';
+import { waitForUpload } from '../support/wait-for-upload.js';
 
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-}
+/** The engine's one upload once it reaches one of `statuses`. */
+const waitFor = (engine: UploadEngine, statuses: UploadStatus[], timeoutMs = 30_000): Promise<UploadSnapshot> => waitForUpload(engine, undefined, statuses, timeoutMs);
 
 /** Small COS slices (a size COS accepts, cloud-apis.md §3.3) so a 2 MiB file has 5 of them. */
 const SLICE = 524288;
 const never = new AbortController().signal;
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UploadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UploadError) return error;
-    throw new Error(`expected an UploadError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection, got a value');
-}
-
-async function testEnv(): Promise<TestEnv> {
-  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && typeof env.emulatorUrl === 'string', 'the test runner serves /__test-env (wtr-backend-plugin)');
-  return env as TestEnv;
-}
-
 /** A unique directory per test and browser: the suites of all browsers share one emulator. */
 function uniqueTarget(): string {
   return `/browser/${crypto.randomUUID()}`;
-}
-
-function randomFile(name: string, size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return new File([bytes], name, { type: 'application/octet-stream' });
-}
-
-async function sha1Hex(data: Blob | ArrayBuffer): Promise<string> {
-  const buffer = data instanceof Blob ? await data.arrayBuffer() : data;
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', buffer))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** What the emulator stored, fetched from the result's `downloadUrl` (COS `source_url`). */
-async function storedSha1(downloadUrl: string | undefined): Promise<string> {
-  assert(downloadUrl !== undefined, 'the result has a download URL');
-  const response = await fetch(downloadUrl);
-  equal(response.status, 200, 'download status');
-  return sha1Hex(await response.arrayBuffer());
 }
 
 async function setFaults(env: TestEnv, faults: unknown): Promise<void> {
@@ -298,25 +256,6 @@ describe('COS legacy provider client (slices straight to the emulator)', () => {
     await client.abort(session);
   });
 });
-
-/** Resolve when the upload reaches one of `statuses`; reject after `timeoutMs` with its history. */
-function waitFor(engine: UploadEngine, statuses: UploadStatus[], timeoutMs = 30_000): Promise<UploadSnapshot> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const upload = engine.uploads[0];
-      if (upload === undefined || !statuses.includes(upload.status)) return false;
-      clearTimeout(timer);
-      engine.removeEventListener('change', check);
-      resolve(upload);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      engine.removeEventListener('change', check);
-      reject(new Error(`upload is ${engine.uploads[0]?.status ?? 'missing'}, not ${statuses.join('/')}: ${JSON.stringify(engine.uploads[0]?.history)}`));
-    }, timeoutMs);
-    if (!check()) engine.addEventListener('change', check);
-  });
-}
 
 describe('UploadEngine + HashPool + COS legacy client', () => {
   let engine: UploadEngine | undefined;

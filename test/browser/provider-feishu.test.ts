@@ -4,46 +4,8 @@ import { UploadError } from '../../src/core/index.js';
 import type { UploadSession } from '../../src/core/index.js';
 import { createFeishuClient, createProviderClient, SessionApi, sendBody, TICKET_RENEW_MARGIN_MS } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
-
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-  target: string;
-  blockSize: number;
-  appId: string;
-  appSecret: string;
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UploadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UploadError) return error;
-    throw new Error(`expected an UploadError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection, got a value');
-}
-
-async function testEnv(): Promise<TestEnv> {
-  const response = await fetch('/__test-env');
-  const env = (await response.json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && typeof env.emulatorUrl === 'string', 'the test runner serves /__test-env (wtr-backend-plugin)');
-  return env as TestEnv;
-}
-
-function randomFile(name: string, size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return new File([bytes], name, { type: 'application/octet-stream' });
-}
+import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
+import { randomFile, sha1Hex, storedBytes, testEnv } from '../support/test-env.js';
 
 function adler32(bytes: Uint8Array): string {
   let a = 1;
@@ -53,23 +15,6 @@ function adler32(bytes: Uint8Array): string {
     b = (b + a) % 65521;
   }
   return String(((b << 16) | a) >>> 0);
-}
-
-async function sha1Hex(data: ArrayBuffer): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', data))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** What the emulator stored under a file token, fetched with a tenant token of the emulator's app. */
-async function storedBytes(env: TestEnv, fileToken: string): Promise<ArrayBuffer> {
-  const tokenResponse = await fetch(`${env.emulatorUrl}/open-apis/auth/v3/tenant_access_token/internal`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ app_id: env.appId, app_secret: env.appSecret }),
-  });
-  const { tenant_access_token: token } = (await tokenResponse.json()) as { tenant_access_token: string };
-  const download = await fetch(`${env.emulatorUrl}/open-apis/drive/v1/files/${fileToken}/download`, { headers: { authorization: `Bearer ${token}` } });
-  equal(download.status, 200, 'download status');
-  return download.arrayBuffer();
 }
 
 const never = new AbortController().signal;

@@ -1,18 +1,17 @@
 // The Aliyun PDS browser client in Chromium, with the real hash pool (workers, hash-wasm),
 // against the real backend and the PDS emulator (test/support/wtr-backend-plugin.mjs): parts
 // go straight to presigned storage URLs. Stored bytes are checked by downloading them.
-import { UploadError } from '../../src/core/index.js';
-import type { HashHandle, PartReceipt, ProviderClient, UploadSession, UploadSnapshot, UploadStatus } from '../../src/core/index.js';
+import type { HashHandle, PartReceipt, ProviderClient, UploadSession, UploadSnapshot } from '../../src/core/index.js';
 import { UploadEngine } from '../../src/engine/index.js';
 import { HashPool } from '../../src/hashing/index.js';
 import { createPdsClient, createProviderClient, PDS_MAX_URL_RESIGNS, sendBody } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
+import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
+import { admin, downloaded, randomBytes, sha1Hex, testEnv as runnerEnv } from '../support/test-env.js';
+import type { TestEnv } from '../support/test-env.js';
+import { waitForUpload as waitFor } from '../support/wait-for-upload.js';
 
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-  pds: { target: string; partSize: number };
-}
+const testEnv = (): Promise<TestEnv> => runnerEnv('pds');
 
 interface LogEntry {
   route: string;
@@ -24,66 +23,14 @@ interface LogEntry {
 const KiB = 1024;
 const never = new AbortController().signal;
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UploadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UploadError) return error;
-    throw new Error(`expected an UploadError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection, got a value');
-}
-
-async function testEnv(): Promise<TestEnv> {
-  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && env.pds !== undefined, 'the test runner serves /__test-env with pds (wtr-backend-plugin)');
-  return env as TestEnv;
-}
-
-function randomBytes(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return bytes;
-}
-
 function fileOf(bytes: Uint8Array<ArrayBuffer>, name: string): File {
   return new File([bytes], name, { type: 'application/octet-stream', lastModified: Date.now() });
-}
-
-async function sha1Hex(data: ArrayBuffer | Blob): Promise<string> {
-  const buffer = data instanceof Blob ? await data.arrayBuffer() : data;
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', buffer))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** OSS's ETag of a part: `"<MD5 upper hex>"` (cloud-apis.md §2.9 item 6), from the pool's base64 MD5. */
 async function expectedEtag(handle: HashHandle, start: number, end: number): Promise<string> {
   const base64 = await handle.partChecksum('md5', start, end);
   return `"${[...atob(base64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('').toUpperCase()}"`;
-}
-
-/** The stored bytes, through the download link the backend returned. */
-async function downloaded(url: string | undefined): Promise<ArrayBuffer> {
-  assert(url !== undefined, 'the result has a download URL');
-  const response = await fetch(url);
-  equal(response.status, 200, 'download status');
-  return response.arrayBuffer();
-}
-
-async function admin(env: TestEnv, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${env.emulatorUrl}/__emulator/${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  assert(response.ok, `${method} /__emulator/${path}: ${response.status}`);
-  return response.status === 204 ? undefined : response.json();
 }
 
 async function partPuts(env: TestEnv): Promise<LogEntry[]> {
@@ -335,23 +282,4 @@ async function uploadWithEngine(provider: ProviderClient, file: File, target: st
     engine.dispose();
     hasher.dispose();
   }
-}
-
-function waitFor(engine: UploadEngine, id: string, statuses: UploadStatus[], timeoutMs = 20_000): Promise<UploadSnapshot> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const upload = engine.uploads.find((u) => u.id === id);
-      if (upload === undefined || !statuses.includes(upload.status)) return false;
-      clearTimeout(timer);
-      engine.removeEventListener('change', check);
-      resolve(upload);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      engine.removeEventListener('change', check);
-      const upload = engine.uploads.find((u) => u.id === id);
-      reject(new Error(`upload is ${upload?.status ?? 'missing'}, not ${statuses.join('/')}: ${JSON.stringify(upload?.history)}`));
-    }, timeoutMs);
-    if (!check()) engine.addEventListener('change', check);
-  });
 }

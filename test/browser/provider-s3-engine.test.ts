@@ -5,44 +5,13 @@ import type { PartUrlsRequest, UploadSnapshot, UploadStatus } from '../../src/co
 import { UploadEngine } from '../../src/engine/index.js';
 import { HashPool } from '../../src/hashing/index.js';
 import { createS3Client } from '../../src/providers/index.js';
+import { assert, equal } from '../support/browser-assert.js';
+import { randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
+import type { TestEnv } from '../support/test-env.js';
+import { waitForUpload } from '../support/wait-for-upload.js';
 
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-  s3: { url: string; bucket: string; partSize: number; crc32BackendUrl: string };
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function testEnv(): Promise<TestEnv> {
-  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && typeof env.s3?.url === 'string', 'the test runner serves /__test-env with s3 (wtr-backend-plugin)');
-  return env as TestEnv;
-}
-
-function randomFile(name: string, size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return new File([bytes], name, { type: 'application/octet-stream', lastModified: Date.now() });
-}
-
-async function sha1Hex(data: ArrayBuffer): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', data))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Download what storage holds through the presigned GetObject URL of the result. */
-async function storedSha1(downloadUrl: string | undefined): Promise<string> {
-  assert(downloadUrl !== undefined, 'the result has a downloadUrl');
-  const response = await fetch(downloadUrl);
-  equal(response.status, 200, 'download status');
-  return sha1Hex(await response.arrayBuffer());
-}
+const testEnv = (): Promise<TestEnv> => runnerEnv('s3');
+const waitFor = (engine: UploadEngine, id: string, statuses: UploadStatus[], timeoutMs = 25_000): Promise<UploadSnapshot> => waitForUpload(engine, id, statuses, timeoutMs);
 
 /** A fetch that records every part-urls request the client makes. */
 function countingFetch(): { fetch: typeof fetch; batches: number[][] } {
@@ -55,26 +24,6 @@ function countingFetch(): { fetch: typeof fetch; batches: number[][] } {
       return fetch(input, init);
     },
   };
-}
-
-/** Resolve when the upload reaches one of `statuses`; reject after `timeoutMs` with its history. */
-function waitFor(engine: UploadEngine, id: string, statuses: UploadStatus[], timeoutMs = 25_000): Promise<UploadSnapshot> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const upload = engine.uploads.find((u) => u.id === id);
-      if (upload === undefined || !statuses.includes(upload.status)) return false;
-      clearTimeout(timer);
-      engine.removeEventListener('change', check);
-      resolve(upload);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      engine.removeEventListener('change', check);
-      const upload = engine.uploads.find((u) => u.id === id);
-      reject(new Error(`upload is ${upload?.status ?? 'missing'}, not ${statuses.join('/')}: ${JSON.stringify(upload?.history)}`));
-    }, timeoutMs);
-    if (!check()) engine.addEventListener('change', check);
-  });
 }
 
 describe('UploadEngine + HashPool + S3 client against the backend and the S3 emulator', () => {

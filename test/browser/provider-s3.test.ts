@@ -6,46 +6,11 @@ import { md5 } from 'hash-wasm';
 import { UploadError } from '../../src/core/index.js';
 import type { PartReceipt, PartUrlsRequest, UpcomingPart, UploadSession } from '../../src/core/index.js';
 import { createProviderClient, createS3Client, supportedProviders } from '../../src/providers/index.js';
+import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
+import { admin, randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
+import type { TestEnv } from '../support/test-env.js';
 
-interface TestEnv {
-  backendUrl: string;
-  emulatorUrl: string;
-  s3: { url: string; bucket: string; partSize: number };
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UploadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UploadError) return error;
-    throw new Error(`expected an UploadError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection, got a value');
-}
-
-async function testEnv(): Promise<TestEnv> {
-  const env = (await (await fetch('/__test-env')).json()) as Partial<TestEnv>;
-  assert(typeof env.backendUrl === 'string' && typeof env.s3?.url === 'string', 'the test runner serves /__test-env with s3 (wtr-backend-plugin)');
-  return env as TestEnv;
-}
-
-function randomFile(name: string, size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  return new File([bytes], name, { type: 'application/octet-stream', lastModified: Date.now() });
-}
-
-async function sha1Hex(data: ArrayBuffer): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-1', data))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+const testEnv = (): Promise<TestEnv> => runnerEnv('s3');
 
 function hexToBase64(hex: string): string {
   return btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((h) => parseInt(h, 16))));
@@ -62,24 +27,6 @@ async function partOf(session: UploadSession, file: Blob, index: number): Promis
 
 async function hints(session: UploadSession, file: Blob, indexes: number[]): Promise<UpcomingPart[]> {
   return Promise.all(indexes.map(async (index) => ({ index, checksum: (await partOf(session, file, index)).checksum })));
-}
-
-/** Download what storage holds through the presigned GetObject URL of the result. */
-async function storedSha1(downloadUrl: string | undefined): Promise<string> {
-  assert(downloadUrl !== undefined, 'the result has a downloadUrl');
-  const response = await fetch(downloadUrl);
-  equal(response.status, 200, 'download status');
-  return sha1Hex(await response.arrayBuffer());
-}
-
-async function admin(env: TestEnv, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${env.emulatorUrl}/__emulator/${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  assert(response.ok, `${method} /__emulator/${path}: ${response.status}`);
-  const text = await response.text();
-  return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
 
 /** A fetch that records every part-urls request the client makes. */

@@ -2,14 +2,7 @@
 // corrupt records, schema upgrades, versionchange, quota and missing IndexedDB.
 import { IdbRecordStore, RECORD_DB_VERSION } from '../../src/persistence/index.js';
 import type { StoredRecord } from '../../src/persistence/index.js';
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-function equal<T>(actual: T, expected: T, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
+import { assert, equal } from '../support/browser-assert.js';
 
 interface Item extends StoredRecord {
   id: string;
