@@ -1,7 +1,9 @@
 // PDS helpers for e2e tests and the mode benchmark: pick PDS in the demo page, watch the
 // part PUTs the browser makes, and check what the PDS emulator stored.
 import type { Page } from 'playwright-core';
+import { emulatorAdmin } from './emulator-admin.js';
 import { sha1OfResponse } from './files.js';
+import { partPutStats, waitForPartPutAged, watchPartPutsTo } from './part-puts.js';
 
 /** The bearer token both the emulator and the backend of a PDS demo stack use (PDS_ACCESS_TOKEN). */
 export const E2E_PDS_ACCESS_TOKEN = 'pds-e2e-access-token-5b0d7c';
@@ -33,98 +35,54 @@ export async function choosePds(page: Page): Promise<void> {
   });
 }
 
+/** Where the page keeps its PDS part PUT counts. */
+const PDS_PUTS = '__pdsPuts';
+
 /**
  * Count part PUTs to PDS storage (`/pds-data/`) the page has open at once; read it with
  * {@link maxOpenPartPuts}. Must run before the page loads (an init script).
  */
 export async function watchPartPuts(page: Page): Promise<void> {
-  // Plain JS text, not a function: tsx compiles functions with helpers (`__name`) the page lacks.
-  await page.addInitScript({ content: COUNT_PART_PUTS });
+  await watchPartPutsTo(page, { global: PDS_PUTS, urlIncludes: '/pds-data/', closeAt: 'done' });
 }
-
-/** The init script of {@link watchPartPuts}: the app sends part bodies with `new XMLHttpRequest()` (send-body.ts). */
-const COUNT_PART_PUTS = `(() => {
-  const stats = { open: 0, max: 0, total: 0, lastSendAt: 0 };
-  window.__pdsPuts = stats;
-  const parts = new WeakSet();
-  const Base = window.XMLHttpRequest;
-  window.XMLHttpRequest = class extends Base {
-    open(...args) {
-      if (args[0] === 'PUT' && String(args[1]).includes('/pds-data/')) parts.add(this);
-      return super.open(...args);
-    }
-    send(body) {
-      if (parts.has(this)) {
-        stats.open += 1;
-        stats.total += 1;
-        stats.max = Math.max(stats.max, stats.open);
-        stats.lastSendAt = performance.now();
-        // Done at readyState 4, before 'load': the app may start its next PUT within the load handler's microtasks.
-        let done = false;
-        const end = () => { if (!done && this.readyState === 4) { done = true; stats.open -= 1; } };
-        this.addEventListener('readystatechange', end);
-        this.addEventListener('loadend', end);
-      }
-      return super.send(body);
-    }
-  };
-})();`;
 
 /**
  * Wait until a part PUT has been on its way for between `minMs` and `maxMs` (from
  * {@link watchPartPuts}): with storage latency injected, it is then waiting at the emulator.
  */
 export async function waitForPartPutInFlight(page: Page, minMs: number, maxMs: number, timeoutMs = 60_000): Promise<void> {
-  await page.waitForFunction(([min, max]) => {
-    const stats = (window as unknown as { __pdsPuts?: { open: number; lastSendAt: number } }).__pdsPuts;
-    if (stats === undefined || stats.open === 0) return false;
-    const age = performance.now() - stats.lastSendAt;
-    return age >= min && age <= max;
-  }, [minMs, maxMs] as const, { timeout: timeoutMs, polling: 20 });
+  await waitForPartPutAged(page, PDS_PUTS, minMs, maxMs, timeoutMs);
 }
 
 /** Most part PUTs open at once, and how many were sent, since the page loaded. */
 export async function maxOpenPartPuts(page: Page): Promise<{ max: number; total: number }> {
-  return page.evaluate(() => {
-    const stats = (window as unknown as { __pdsPuts?: { max: number; total: number } }).__pdsPuts;
-    return { max: stats?.max ?? 0, total: stats?.total ?? 0 };
-  });
-}
-
-async function admin(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${emulatorUrl}/__emulator/${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} /__emulator/${path}: HTTP ${response.status} ${await response.text()}`);
-  const text = await response.text();
-  return text === '' ? undefined : (JSON.parse(text) as unknown);
+  return partPutStats(page, PDS_PUTS);
 }
 
 /** Forget the emulator's request log. */
 export async function clearLog(emulatorUrl: string): Promise<void> {
-  await admin(emulatorUrl, 'DELETE', 'log');
+  await emulatorAdmin(emulatorUrl, 'DELETE', 'log');
 }
 
 /** Part PUTs the emulator's storage handled (route `pds.oss.put_part`), oldest first. */
 export async function partPuts(emulatorUrl: string): Promise<PdsLogEntry[]> {
-  const { entries } = (await admin(emulatorUrl, 'GET', 'log?route=pds.oss.put_part&limit=10000')) as { entries: PdsLogEntry[] };
+  const { entries } = (await emulatorAdmin(emulatorUrl, 'GET', 'log?route=pds.oss.put_part&limit=10000')) as { entries: PdsLogEntry[] };
   return entries;
 }
 
 /** Make every part URL issued so far answer "Request has expired." (docs/emulator.md admin routes). */
 export async function expirePartUrls(emulatorUrl: string): Promise<void> {
-  await admin(emulatorUrl, 'POST', 'pds/expire-urls');
+  await emulatorAdmin(emulatorUrl, 'POST', 'pds/expire-urls');
 }
 
 /** Change the emulator's PDS run-time settings, e.g. `{ parallelUpload: false }` for serial mode. */
 export async function setPdsSettings(emulatorUrl: string, patch: { parallelUpload?: boolean; exposeEtag?: boolean }): Promise<void> {
-  await admin(emulatorUrl, 'PUT', 'pds/config', patch);
+  await emulatorAdmin(emulatorUrl, 'PUT', 'pds/config', patch);
 }
 
 /** Replace the emulator's fault config (`{}` turns faults off). */
 export async function setFaults(emulatorUrl: string, faults: unknown): Promise<void> {
-  await admin(emulatorUrl, 'PUT', 'faults', faults);
+  await emulatorAdmin(emulatorUrl, 'PUT', 'faults', faults);
 }
 
 /**

@@ -3,7 +3,9 @@
 // GetObject straight from the emulator's S3 listener (signed here, not by the backend).
 import type { Page } from 'playwright-core';
 import { encodeS3Key, S3RequestSigner } from '../../../src/server/providers/s3-request-signer.js';
+import { emulatorAdmin } from './emulator-admin.js';
 import { sha1OfResponse } from './files.js';
+import { partPutStats, watchPartPutsTo } from './part-puts.js';
 
 /** Keys both the emulator and the backend of the stack read (S3_* env, docs/protocol.md §S3). */
 export const E2E_S3 = Object.freeze({
@@ -39,63 +41,30 @@ export async function chooseS3(page: Page): Promise<void> {
   }, DEMO_S3_PREFIX);
 }
 
+/** Where the page keeps its S3 part PUT counts. */
+const S3_PUTS = '__s3Puts';
+
 /**
  * Count part PUTs to S3 storage (`?partNumber=`) the page has open at once; read it with
  * {@link openS3PartPuts}. Must run before the page loads (an init script).
  */
 export async function watchS3PartPuts(page: Page): Promise<void> {
-  // Plain JavaScript, not a function: tsx would compile class private fields into helpers the
-  // page does not have. The app sends part bodies with XMLHttpRequest (send-body.ts).
-  await page.addInitScript({
-    content: `(() => {
-      const stats = { open: 0, max: 0, total: 0 };
-      window.__s3Puts = stats;
-      const open = XMLHttpRequest.prototype.open;
-      const send = XMLHttpRequest.prototype.send;
-      const parts = new WeakSet();
-      XMLHttpRequest.prototype.open = function (method, url, ...rest) {
-        if (method === 'PUT' && String(url).includes('partNumber=')) parts.add(this);
-        return open.call(this, method, url, ...rest);
-      };
-      XMLHttpRequest.prototype.send = function (body) {
-        if (parts.has(this)) {
-          stats.open += 1;
-          stats.total += 1;
-          stats.max = Math.max(stats.max, stats.open);
-          this.addEventListener('loadend', () => (stats.open -= 1), { once: true });
-        }
-        return send.call(this, body);
-      };
-    })();`,
-  });
+  await watchPartPutsTo(page, { global: S3_PUTS, urlIncludes: 'partNumber=', closeAt: 'loadend' });
 }
 
 /** Most part PUTs open at once, and how many were sent, since the page loaded. */
 export async function openS3PartPuts(page: Page): Promise<{ max: number; total: number }> {
-  return page.evaluate(() => {
-    const stats = (window as unknown as { __s3Puts?: { max: number; total: number } }).__s3Puts;
-    return { max: stats?.max ?? 0, total: stats?.total ?? 0 };
-  });
-}
-
-async function admin(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${emulatorUrl}/__emulator/${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} /__emulator/${path}: HTTP ${response.status} ${await response.text()}`);
-  const text = await response.text();
-  return text === '' ? undefined : (JSON.parse(text) as unknown);
+  return partPutStats(page, S3_PUTS);
 }
 
 /** Forget the emulator's request log. */
 export async function clearS3Log(emulatorUrl: string): Promise<void> {
-  await admin(emulatorUrl, 'DELETE', 'log');
+  await emulatorAdmin(emulatorUrl, 'DELETE', 'log');
 }
 
 /** Requests the emulator's S3 listener handled (routes `s3.*`), oldest first. */
 export async function s3Log(emulatorUrl: string, route = 's3.*'): Promise<S3LogEntry[]> {
-  const { entries } = (await admin(emulatorUrl, 'GET', `log?route=${encodeURIComponent(route)}&limit=10000`)) as { entries: S3LogEntry[] };
+  const { entries } = (await emulatorAdmin(emulatorUrl, 'GET', `log?route=${encodeURIComponent(route)}&limit=10000`)) as { entries: S3LogEntry[] };
   return entries;
 }
 
@@ -106,12 +75,12 @@ export async function s3PartPuts(emulatorUrl: string): Promise<S3LogEntry[]> {
 
 /** Every presigned URL signed up to this second answers "Request has expired" (docs/emulator.md). */
 export async function expirePresignedUrls(emulatorUrl: string): Promise<void> {
-  await admin(emulatorUrl, 'POST', 's3/expire-presigned');
+  await emulatorAdmin(emulatorUrl, 'POST', 's3/expire-presigned');
 }
 
 /** Replace the emulator's fault config (`{}` turns faults off). */
 export async function setS3Faults(emulatorUrl: string, faults: unknown): Promise<void> {
-  await admin(emulatorUrl, 'PUT', 'faults', faults);
+  await emulatorAdmin(emulatorUrl, 'PUT', 'faults', faults);
 }
 
 /**
