@@ -64,8 +64,10 @@ describe('UploadEngine + HashPool + Feishu client against the backend and emulat
     const done = await waitFor(engine, id, ['done', 'failed']);
     equal(done.status, 'done', `status (error: ${JSON.stringify(done.error)})`);
     assert(done.counters.bytesSent - done.counters.bytesResent === file.size, 'every byte reached the network once, besides re-sends');
-    // Feishu allows one part in flight per upload (traffic.maxConcurrency 1): at most that one is sent again.
-    assert(done.counters.bytesResent <= env.blockSize, `only the part in flight was sent again (${done.counters.bytesResent} bytes)`);
+    // Feishu allows one part in flight per upload (traffic.maxConcurrency 1): the pause re-sends at most
+    // that one; a retry (e.g. a rate-limit answer on a loaded machine) re-sends its own part and is counted.
+    const allowed = env.blockSize * (1 + done.counters.retries);
+    assert(done.counters.bytesResent <= allowed, `only the part in flight (and retried parts) was sent again (${done.counters.bytesResent} bytes, ${done.counters.retries} retries)`);
     assert(acked >= 2 && done.history.some((entry) => entry.status === 'paused'), 'it was paused after two parts');
     equal(await sha1Hex(await storedBytes(env, done.result?.fileToken ?? '')), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored file');
   });
