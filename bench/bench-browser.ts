@@ -144,3 +144,54 @@ export class HeapSampler {
     return { ...this.#peak };
   }
 }
+
+/** Cumulative main-thread times, seconds. */
+interface ThreadTimes {
+  task: number;
+  script: number;
+  cpu: number;
+}
+
+/**
+ * Main-thread busy time of a page as a stopwatch, from CDP `Performance.getMetrics`:
+ * TaskDuration (wall time inside tasks), ScriptDuration (of which script) and ThreadTime (CPU
+ * time the main thread actually got). Task time well above CPU time means the thread was
+ * waiting or descheduled, not working: on two shared cores, workers and servers take turns.
+ *
+ * @example
+ * const watch = await MainThreadClock.start(page);
+ * ... work ...
+ * const { taskMs, scriptMs, cpuMs } = await watch.read();
+ */
+export class MainThreadClock {
+  readonly #session: CDPSession;
+  readonly #start: ThreadTimes;
+
+  private constructor(session: CDPSession, start: ThreadTimes) {
+    this.#session = session;
+    this.#start = start;
+  }
+
+  static async start(page: Page): Promise<MainThreadClock> {
+    const session = await page.context().newCDPSession(page);
+    await session.send('Performance.enable');
+    return new MainThreadClock(session, await MainThreadClock.#now(session));
+  }
+
+  static async #now(session: CDPSession): Promise<ThreadTimes> {
+    const { metrics } = await session.send('Performance.getMetrics');
+    const value = (name: string): number => metrics.find((m) => m.name === name)?.value ?? 0;
+    return { task: value('TaskDuration'), script: value('ScriptDuration'), cpu: value('ThreadTime') };
+  }
+
+  /** Milliseconds of main-thread tasks (wall), of script, and of CPU since start; detaches. */
+  async read(): Promise<{ taskMs: number; scriptMs: number; cpuMs: number }> {
+    const now = await MainThreadClock.#now(this.#session);
+    await this.#session.detach().catch(() => undefined);
+    return {
+      taskMs: (now.task - this.#start.task) * 1000,
+      scriptMs: (now.script - this.#start.script) * 1000,
+      cpuMs: (now.cpu - this.#start.cpu) * 1000,
+    };
+  }
+}

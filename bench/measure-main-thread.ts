@@ -2,11 +2,13 @@
 // provider), pick to success, seen by a PerformanceObserver for `longtask` in the page (and
 // `long-animation-frame` for attribution), against the same page sending a 256 MiB file with one raw XHR PUT (a page that does nothing but upload; its main
 // thread is idle whatever the size, so the smaller file keeps the run inside its time budget).
+import { MainThreadClock } from './bench-browser.js';
 import type { BenchContext } from './bench-context.js';
 import { buildFigure, unmeasured, type FigureRun, type FigureSpec } from './bench-figure.js';
 import { THROUGHPUT_FILE_BYTES, throughputFileName } from './measure-throughput.js';
 import { benchTarget, openBenchPage, pickIntoBenchInput, rawSend, uploadProblem, uploadThroughElement } from './bench-page-driver.js';
 import type { BenchFigure } from './bench-result.js';
+import { median } from './bench-stats.js';
 
 /** The issue's file size for this figure. */
 export const MAIN_THREAD_FILE_BYTES = 2 ** 30;
@@ -42,6 +44,8 @@ export async function measureMainThread(ctx: BenchContext): Promise<BenchFigure[
   };
   const file = await ctx.files.get('main-thread-1g.bin', MAIN_THREAD_FILE_BYTES);
   const runs = { longest: [] as FigureRun[], total: [] as FigureRun[] };
+  /** Main-thread task time (CDP TaskDuration, wall) per GiB sent: ours, raw; ours' script and CPU time. */
+  const busyPerGiB: { ours: number; raw: number; script: number; cpu: number }[] = [];
   /** Script time inside long animation frames, by invoker and function (LoAF attribution). */
   const culprits = new Map<string, number>();
   const notes: string[] = [];
@@ -54,12 +58,17 @@ export async function measureMainThread(ctx: BenchContext): Promise<BenchFigure[
       }
       await pickIntoBenchInput(page, await ctx.files.get(throughputFileName(rep), THROUGHPUT_FILE_BYTES));
       await page.evaluate(() => window.ccuBench.resetLongTasks());
+      const rawClock = await MainThreadClock.start(page);
       const raw = await rawSend(page, `${stack.sinkUrl}/main-thread`);
+      const rawBusy = await rawClock.read();
       const rawTasks = await page.evaluate(() => window.ccuBench.longTasks());
       await page.evaluate(() => window.ccuBench.resetLongTasks());
+      const clock = await MainThreadClock.start(page);
       // To the end: the success render and the stored record's removal run on the main thread too.
       const outcome = await uploadThroughElement(page, { endpoint: `${stack.backendUrl}/`, provider, target: benchTarget(provider) }, file);
+      const busy = await clock.read();
       const ours = await page.evaluate(() => window.ccuBench.longTasks());
+      busyPerGiB.push({ ours: busy.taskMs / (file.size / 2 ** 30), raw: rawBusy.taskMs / (THROUGHPUT_FILE_BYTES / 2 ** 30), script: busy.scriptMs / (file.size / 2 ** 30), cpu: busy.cpuMs / (file.size / 2 ** 30) });
       for (const frame of await page.evaluate(() => window.ccuBench.longFrames())) {
         for (const script of frame.scripts) {
           const name = `${script.invoker || '?'} → ${script.sourceFunctionName || '(anonymous)'}`;
@@ -84,6 +93,7 @@ export async function measureMainThread(ctx: BenchContext): Promise<BenchFigure[
     buildFigure(longest, runs.longest, [
       `long tasks per upload: ${counts.join(', ')}`,
       top.length > 0 ? `script time in long frames, all reps (LoAF): ${top.join(', ')}` : '',
+      `main thread per GiB: tasks ${Math.round(median(busyPerGiB.map((b) => b.ours)) ?? 0)} ms wall, of which CPU ${Math.round(median(busyPerGiB.map((b) => b.cpu)) ?? 0)} ms and script ${Math.round(median(busyPerGiB.map((b) => b.script)) ?? 0)} ms (raw XHR: ${Math.round(median(busyPerGiB.map((b) => b.raw)) ?? 0)} ms of tasks)`,
       ...notes,
     ].filter((n) => n !== '').join('; ')),
     buildFigure(total, runs.total, notes.join('; ')),

@@ -112,8 +112,11 @@ export interface BenchPageApi {
   hash(variant: HashVariant): Promise<Timed>;
   /** Design A: the HashPool reads a part to hash it, the main thread's XHR reads it again to send it. */
   twoReadUpload(sinkUrl: string, partSize: number, concurrency: number): Promise<Timed>;
-  /** Design B: a worker reads each part once, hashes those bytes and sends them with its own XHR. */
-  readOnceUpload(sinkUrl: string, partSize: number, concurrency: number, workers: number): Promise<Timed>;
+  /**
+   * A worker hashes each part and sends it with its own XHR: design B sends the bytes it read
+   * (`bytes`), design C sends `file.slice()` (design A off the main thread).
+   */
+  workerUpload(sinkUrl: string, partSize: number, concurrency: number, workers: number, body: 'bytes' | 'slice'): Promise<Timed>;
   resetLongTasks(): void;
   longTasks(): LongTaskSummary;
   /** Whether the browser reports long tasks at all (a 60 ms busy loop is seen). */

@@ -172,7 +172,8 @@ function partRanges(size: number, partSize: number): { index: number; start: num
  * k % workers. With inFlight = workers this is the hash pool's shape (one job per worker).
  */
 async function runWorkers(
-  create: () => Worker, workers: number, file: File, parts: { start: number; end: number }[], inFlight: number, sinkUrl?: string,
+  create: () => Worker, workers: number, file: File, parts: { start: number; end: number }[], inFlight: number,
+  send?: { sinkUrl: string; body: 'bytes' | 'slice' },
 ): Promise<number> {
   const pool = Array.from({ length: workers }, create);
   let nextId = 0;
@@ -189,7 +190,7 @@ async function runWorkers(
         wait?.resolve();
       }
     });
-    worker.postMessage({ type: 'open', file, ...(sinkUrl !== undefined && { sinkUrl }) } satisfies WorkerRequest);
+    worker.postMessage({ type: 'open', file, ...send } satisfies WorkerRequest);
   }
   try {
     await inParallel(parts, inFlight, (part, lane) => new Promise<void>((resolve, reject) => {
@@ -357,11 +358,11 @@ async function twoReadUpload(sinkUrl: string, partSize: number, concurrency: num
   }
 }
 
-async function readOnceUpload(sinkUrl: string, partSize: number, concurrency: number, workers: number): Promise<Timed> {
+async function workerUpload(sinkUrl: string, partSize: number, concurrency: number, workers: number, body: 'bytes' | 'slice'): Promise<Timed> {
   const file = pickedFile();
   const started = performance.now();
-  const bytes = await runWorkers(createReadOnceWorker, workers, file, partRanges(file.size, partSize), concurrency, sinkUrl);
-  return { ms: performance.now() - started, bytes, detail: { workers } };
+  const bytes = await runWorkers(createReadOnceWorker, workers, file, partRanges(file.size, partSize), concurrency, { sinkUrl, body });
+  return { ms: performance.now() - started, bytes, detail: { workers, body } };
 }
 
 const api: BenchPageApi = {
@@ -393,7 +394,7 @@ const api: BenchPageApi = {
   },
   hash,
   twoReadUpload,
-  readOnceUpload,
+  workerUpload,
   resetLongTasks() {
     longTaskEntries = [];
     longFrameEntries = [];

@@ -6,6 +6,11 @@ export interface WorkerOpen {
   file: Blob;
   /** read-once: where parts go. */
   sinkUrl?: string;
+  /**
+   * read-once worker: send the bytes it read and hashed (`bytes`, design B), or a fresh
+   * `file.slice()` the browser reads again itself (`slice`, design C: design A moved into the worker).
+   */
+  body?: 'bytes' | 'slice';
 }
 
 /** Page → worker: one part to read (read-only) or read + hash + send (read-once). */

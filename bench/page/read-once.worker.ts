@@ -1,12 +1,16 @@
-// Bench design B ("make it fast", issue 7): a worker reads a part once, hashes those bytes
-// (MD5, what S3 parts carry by default) and sends the very same bytes with its own XHR, so
-// each byte leaves the disk once instead of twice (hash pool read + main-thread XHR read).
+// Bench designs B and C ("make it fast", issue 7), a worker that hashes a part (MD5, what S3
+// parts carry by default) and sends it with its own XHR:
+// - B (`body: 'bytes'`): sends the very bytes it read and hashed, so each byte leaves the disk
+//   once instead of twice (hash pool read + main-thread XHR read);
+// - C (`body: 'slice'`): sends `file.slice()`, which the browser reads again, i.e. today's
+//   design A with the sending moved off the main thread.
 import { createMD5, type IHasher } from 'hash-wasm';
 import type { WorkerPartDone, WorkerRequest } from './bench-worker-protocol.js';
 
 const scope = globalThis as unknown as { postMessage(message: WorkerPartDone): void };
 let file: Blob | null = null;
 let sinkUrl = '';
+let sendSlice = false;
 const idle: IHasher[] = [];
 
 function toBase64(hex: string): string {
@@ -15,7 +19,7 @@ function toBase64(hex: string): string {
   return btoa(binary);
 }
 
-function put(url: string, body: ArrayBuffer, md5: string): Promise<number> {
+function put(url: string, body: ArrayBuffer | Blob, md5: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', url, true);
@@ -33,7 +37,7 @@ async function sendPart(blob: Blob, id: number, start: number, end: number): Pro
   hasher.update(new Uint8Array(bytes));
   const md5 = toBase64(hasher.digest('hex'));
   idle.push(hasher);
-  const status = await put(`${sinkUrl}/read-once/${id}`, bytes, md5);
+  const status = await put(`${sinkUrl}/read-once/${id}`, sendSlice ? blob.slice(start, end) : bytes, md5);
   if (status !== 200) throw new Error(`sink answered ${status}`);
   return { type: 'done', id, bytes: bytes.byteLength, checksum: md5 };
 }
@@ -43,6 +47,7 @@ addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
   if (message.type === 'open') {
     file = message.file;
     sinkUrl = message.sinkUrl ?? '';
+    sendSlice = message.body === 'slice';
     return;
   }
   const blob = file;
