@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readAdminJson } from '../infra/admin-routes.js';
 import type { TempBlob } from '../infra/blob-store.js';
 import type { EmulatorClock } from '../infra/emulator-clock.js';
+import { parseRange, sendStoredObject } from '../infra/byte-range.js';
 import type { EmulatorContext } from '../infra/emulator-context.js';
 import type { EmulatorFlavour, EmulatorRoute } from '../infra/emulator-route.js';
 import type { FaultController } from '../infra/fault-controller.js';
@@ -73,23 +73,6 @@ function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
-/** RFC 7233 single byte range; undefined = serve the whole body. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  if (!header || size === 0) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m) return undefined;
-  const [, first = '', last = ''] = m;
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
-}
 
 /** An integer form field ≥ `min`, else `-5999`. */
 function intField(fields: ReadonlyMap<string, string>, name: string, min: number): number {
@@ -757,21 +740,9 @@ export class CosLegacyEmulator implements EmulatorFlavour {
     }
     const headers: OutgoingHttpHeaders = {
       'Content-Type': 'application/octet-stream',
-      'Accept-Ranges': 'bytes',
-      'Content-Length': range ? range.end - range.start + 1 : size,
       ETag: `"${file.sha}"`,
       'x-cos-hash-crc64ecma': file.crc64,
     };
-    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-    ctx.res.writeHead(range ? 206 : 200, headers);
-    if (size === 0) {
-      ctx.res.end();
-      return;
-    }
-    try {
-      await pipeline(this.#state.store.openObject(file.objectKey, range), ctx.res);
-    } catch {
-      // the client went away mid-download; nothing to answer
-    }
+    await sendStoredObject(ctx, this.#state.store, { key: file.objectKey, size, range, headers });
   }
 }

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { readAdminJson } from '../infra/admin-routes.js';
 import type { TempBlob } from '../infra/blob-store.js';
 import type { EmulatorClock } from '../infra/emulator-clock.js';
+import { parseRange, sendStoredObject } from '../infra/byte-range.js';
 import type { EmulatorContext } from '../infra/emulator-context.js';
 import type { EmulatorFlavour, EmulatorRoute } from '../infra/emulator-route.js';
 import type { FaultController } from '../infra/fault-controller.js';
@@ -93,23 +93,6 @@ function newFileToken(): string {
   return token;
 }
 
-/** RFC 7233 single byte range; undefined = serve the whole body. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  if (!header || size === 0) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m) return undefined;
-  const [, first = '', last = ''] = m;
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
-}
 
 function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -694,19 +677,7 @@ export class FeishuEmulator implements EmulatorFlavour {
     const headers: OutgoingHttpHeaders = {
       'Content-Type': 'application/octet-stream',
       'Content-Disposition': contentDisposition(file.fileName),
-      'Accept-Ranges': 'bytes',
-      'Content-Length': range ? range.end - range.start + 1 : size,
     };
-    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-    ctx.res.writeHead(range ? 206 : 200, headers);
-    if (size === 0) {
-      ctx.res.end();
-      return;
-    }
-    try {
-      await pipeline(this.#state.store.openObject(token, range), ctx.res);
-    } catch {
-      // the client went away mid-download; nothing to answer
-    }
+    await sendStoredObject(ctx, this.#state.store, { key: token, size, range, headers });
   }
 }

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { readAdminJson } from '../infra/admin-routes.js';
 import type { TempBlob } from '../infra/blob-store.js';
 import type { EmulatorClock } from '../infra/emulator-clock.js';
+import { parseRange, sendStoredObject } from '../infra/byte-range.js';
 import type { EmulatorContext } from '../infra/emulator-context.js';
 import type { EmulatorFlavour, EmulatorRoute } from '../infra/emulator-route.js';
 import type { FaultController } from '../infra/fault-controller.js';
@@ -76,23 +76,6 @@ function bareEtag(etag: string): string {
   return etag.trim().replace(/^"(.*)"$/, '$1').replace(/^&quot;(.*)&quot;$/, '$1');
 }
 
-/** RFC 7233 single byte range; undefined = serve the whole body. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m) return undefined;
-  const [, first = '', last = ''] = m;
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
-}
 
 function child(element: XmlElement, name: string): XmlElement | undefined {
   return element.children.find((c) => c.name === name);
@@ -778,29 +761,17 @@ export class S3Emulator implements EmulatorFlavour {
     if (range === 'unsatisfiable') fail('InvalidRange', undefined, { RangeRequested: ctx.header('range') ?? '', ActualObjectSize: String(object.size) });
     const headers: OutgoingHttpHeaders = {
       'Content-Type': object.contentType,
-      'Content-Length': range ? range.end - range.start + 1 : object.size,
       ETag: object.etag,
       'Last-Modified': new Date(object.lastModified).toUTCString(),
-      'Accept-Ranges': 'bytes',
     };
     for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
     if (object.partsCount !== undefined) headers['x-amz-mp-parts-count'] = String(object.partsCount);
-    if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${object.size}`;
     if (!range && object.checksum && ctx.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
       headers[`x-amz-checksum-${object.checksum.algorithm}`] = object.checksum.value;
       headers['x-amz-checksum-type'] = object.checksum.type;
     }
     ctx.code = 'OK';
-    ctx.res.writeHead(range ? 206 : 200, headers);
-    if (ctx.method === 'HEAD' || object.size === 0) {
-      ctx.res.end();
-      return;
-    }
-    try {
-      await pipeline(this.#state.store.openObject(object.blob, range), ctx.res);
-    } catch {
-      // the client went away mid-download; nothing to answer
-    }
+    await sendStoredObject(ctx, this.#state.store, { key: object.blob, size: object.size, range, headers, headOnly: ctx.method === 'HEAD' });
   }
 
   async #deleteObject(ctx: EmulatorContext, _auth: SigV4Success, bucket: string, key: string): Promise<void> {
