@@ -1,16 +1,11 @@
 import type { CosLegacyServerConfig } from './cos-legacy-provider.js';
+import { positiveInteger } from './env-values.js';
 
 /** The emulator's documented COS legacy defaults (src/emulator/cos-legacy/cos-legacy-config.ts), so `npm start` works with no setup. */
 export const COS_LEGACY_EMULATOR_APPID = '1250000000';
 export const COS_LEGACY_EMULATOR_BUCKET = 'emulator';
 export const COS_LEGACY_EMULATOR_SECRET_ID = 'AKIDemulatorCosLegacySecretId';
 export const COS_LEGACY_EMULATOR_SECRET_KEY = 'emulator-cos-secret-key';
-
-function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 /**
  * The COS legacy provider's configuration from the environment (docs/protocol.md §COS legacy),

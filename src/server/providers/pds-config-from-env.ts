@@ -1,21 +1,9 @@
 import type { PdsCheckNameMode, PdsServerConfig } from './pds-provider.js';
+import { onOff, positiveInteger } from './env-values.js';
 
 /** The emulator's documented PDS defaults (src/emulator/pds/pds-config.ts), so `npm start` works with no setup. */
 export const PDS_EMULATOR_DOMAIN_ID = 'emulator';
 export const PDS_EMULATOR_ACCESS_TOKEN = 'pds-emulator-access-token';
-
-function onOff(name: string, value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (['on', 'true', '1', 'yes'].includes(v)) return true;
-  if (['off', 'false', '0', 'no'].includes(v)) return false;
-  throw new Error(`${name} must be on/off`);
-}
-
-function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 /**
  * The PDS provider's configuration from the environment (docs/protocol.md §Running):

@@ -1,4 +1,5 @@
 import type { S3PartChecksumMode, S3ServerConfig } from './s3-provider.js';
+import { onOff, positiveInteger } from './env-values.js';
 
 /** The emulator's documented S3 defaults (src/emulator/s3/s3-config.ts), so `npm start` works with no setup. */
 export const S3_EMULATOR_DEFAULTS = Object.freeze({
@@ -8,19 +9,6 @@ export const S3_EMULATOR_DEFAULTS = Object.freeze({
   secretAccessKey: 'emulator-s3-secret-key',
   port: 9000,
 });
-
-function onOff(name: string, value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (['on', 'true', '1', 'yes'].includes(v)) return true;
-  if (['off', 'false', '0', 'no'].includes(v)) return false;
-  throw new Error(`${name} must be on/off`);
-}
-
-function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 /**
  * The S3 provider's configuration from the environment (docs/protocol.md §S3), the same
