@@ -1,4 +1,5 @@
 import { HttpError } from '../http-error.js';
+import { SingleFlightToken, type IssuedToken } from './single-flight-token.js';
 
 /**
  * Refresh this long before the token's stated expiry, like the Go SDK
@@ -32,32 +33,24 @@ export interface FeishuTokenCacheOptions {
  */
 export class FeishuTokenCache {
   #options: FeishuTokenCacheOptions;
-  #token: { value: string; refreshAt: number } | null = null;
-  #pending: Promise<string> | null = null;
+  #token: SingleFlightToken;
 
   constructor(options: FeishuTokenCacheOptions) {
     this.#options = options;
+    this.#token = new SingleFlightToken(() => this.#fetch(), options.now);
   }
 
   /** A token valid for at least TOKEN_REFRESH_MARGIN_MS more (as the provider said). */
   get(): Promise<string> {
-    if (this.#token !== null && this.#options.now() < this.#token.refreshAt) return Promise.resolve(this.#token.value);
-    this.#pending ??= this.#fetch().finally(() => {
-      this.#pending = null;
-    });
-    return this.#pending;
+    return this.#token.get();
   }
 
-  /**
-   * Forget `token` after the provider rejected it, so the next `get` fetches a new one.
-   * A token that was already replaced (another part saw the same error first) is ignored,
-   * so N failing parts cause one refresh, not N.
-   */
+  /** Forget `token` after the provider rejected it (N failing parts cause one refresh, not N). */
   invalidate(token: string): void {
-    if (this.#token?.value === token) this.#token = null;
+    this.#token.invalidate(token);
   }
 
-  async #fetch(): Promise<string> {
+  async #fetch(): Promise<IssuedToken> {
     const { baseUrl, appId, appSecret, fetch, now } = this.#options;
     let response: Response;
     try {
@@ -89,7 +82,6 @@ export class FeishuTokenCache {
       throw new HttpError(502, { code: 'bad-response', kind: 'retry', message: 'The provider sent an unreadable access-token response' });
     }
     // Fields sit at the top level, not under `data` (§1.10). `expire` is remaining seconds.
-    this.#token = { value, refreshAt: now() + expire * 1000 - TOKEN_REFRESH_MARGIN_MS };
-    return value;
+    return { value, refreshAt: now() + expire * 1000 - TOKEN_REFRESH_MARGIN_MS };
   }
 }

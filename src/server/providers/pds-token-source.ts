@@ -1,5 +1,6 @@
 import { HttpError } from '../http-error.js';
 import { pdsJwtAssertion, type PdsJwtApp } from './pds-jwt-assertion.js';
+import { SingleFlightToken, type IssuedToken } from './single-flight-token.js';
 
 /** Refresh an issued token this long before it expires (ms; tokens live ~2 h, cloud-apis.md §2.2). */
 export const PDS_TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -30,14 +31,14 @@ export interface PdsTokenSourceOptions {
  */
 export class PdsTokenSource {
   #options: PdsTokenSourceOptions;
-  #token: { value: string; refreshAt: number } | null = null;
-  #pending: Promise<string> | null = null;
+  #token: SingleFlightToken;
 
   constructor(options: PdsTokenSourceOptions) {
     if ((options.accessToken === undefined || options.accessToken === '') === (options.jwt === undefined)) {
       throw new TypeError('PDS needs exactly one of accessToken or jwt');
     }
     this.#options = options;
+    this.#token = new SingleFlightToken(() => this.#fetch(), options.now);
   }
 
   /** True when the token can be refreshed (a JWT app), so an auth error is worth one retry. */
@@ -49,19 +50,15 @@ export class PdsTokenSource {
   get(): Promise<string> {
     const fixed = this.#options.accessToken;
     if (fixed !== undefined && fixed !== '') return Promise.resolve(fixed);
-    if (this.#token !== null && this.#options.now() < this.#token.refreshAt) return Promise.resolve(this.#token.value);
-    this.#pending ??= this.#fetch().finally(() => {
-      this.#pending = null;
-    });
-    return this.#pending;
+    return this.#token.get();
   }
 
   /** Forget `token` after PDS rejected it; a token already replaced is ignored (N failures → one refresh). */
   invalidate(token: string): void {
-    if (this.#token?.value === token) this.#token = null;
+    this.#token.invalidate(token);
   }
 
-  async #fetch(): Promise<string> {
+  async #fetch(): Promise<IssuedToken> {
     const { baseUrl, domainId, jwt, fetch, now } = this.#options;
     const app = jwt!;
     const form = new URLSearchParams({ grant_type: JWT_GRANT, client_id: app.clientId, assertion: pdsJwtAssertion(app, domainId, now()) });
@@ -94,7 +91,6 @@ export class PdsTokenSource {
     }
     const lifetimeMs = expiresIn * 1000;
     // Short-lived tokens refresh at half their life rather than never being "fresh".
-    this.#token = { value, refreshAt: now() + Math.max(lifetimeMs / 2, lifetimeMs - PDS_TOKEN_REFRESH_MARGIN_MS) };
-    return value;
+    return { value, refreshAt: now() + Math.max(lifetimeMs / 2, lifetimeMs - PDS_TOKEN_REFRESH_MARGIN_MS) };
   }
 }
