@@ -9,6 +9,11 @@ export const RATE_LIMIT_GAP_START_MS = 200;
 export const RATE_LIMIT_GAP_MAX_MS = 10_000;
 /** Each acknowledged part shrinks the adaptive gap by this factor. */
 const RELAX_FACTOR = 0.75;
+/**
+ * A late timer is made up for by starting the next request early, but never closer than
+ * this share of the interval to the previous actual start, so catching up cannot bunch starts.
+ */
+export const PACER_MIN_GAP_SHARE = 0.9;
 
 /**
  * Paces the starts of part requests to one provider, shared by every upload that talks
@@ -21,13 +26,21 @@ const RELAX_FACTOR = 0.75;
  */
 export class Pacer {
   #now: () => number;
+  #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   #lastStart = Number.NEGATIVE_INFINITY;
+  /** When the previous start was due (its slot on the schedule), which may be before it ran. */
+  #lastSlot = Number.NEGATIVE_INFINITY;
   #blockedUntil = 0;
   #adaptiveGapMs = 0;
   #tail: Promise<void> = Promise.resolve();
 
-  constructor(now: () => number) {
+  /**
+   * @param now clock (ms)
+   * @param wait timer; injectable for tests
+   */
+  constructor(now: () => number, wait: (ms: number, signal: AbortSignal) => Promise<void> = sleep) {
     this.#now = now;
+    this.#sleep = wait;
   }
 
   /** No start before this time (ms since epoch); 0 when not blocked. */
@@ -41,9 +54,12 @@ export class Pacer {
   }
 
   /**
-   * Wait for this caller's turn to start a request. Callers queue in order and each one
-   * starts `max(minIntervalMs, adaptive gap)` after the previous one *actually* started,
-   * so a late timer (a busy main thread) cannot bunch starts together.
+   * Wait for this caller's turn to start a request. Callers queue in order and starts follow
+   * an absolute schedule: each slot is `max(minIntervalMs, adaptive gap)` after the previous
+   * *slot*, not after the previous actual start, so timer lateness (a few ms per start on a
+   * busy main thread) does not accumulate into a slower rate than the provider allows. After
+   * an idle spell the schedule restarts at now. A start is never closer than
+   * `PACER_MIN_GAP_SHARE` of the interval to the previous actual start.
    */
   async wait(minIntervalMs: number, signal: AbortSignal): Promise<void> {
     const previous = this.#tail;
@@ -53,9 +69,12 @@ export class Pacer {
     });
     try {
       await untilAborted(previous, signal);
+      const intervalMs = Math.max(minIntervalMs, this.#adaptiveGapMs);
       const now = this.#now();
-      const at = Math.max(now, this.#lastStart + Math.max(minIntervalMs, this.#adaptiveGapMs), this.#blockedUntil);
-      if (at > now) await sleep(at - now, signal);
+      const slot = Math.max(now, this.#lastSlot + intervalMs, this.#blockedUntil);
+      const at = Math.max(slot, this.#lastStart + intervalMs * PACER_MIN_GAP_SHARE);
+      if (at > now) await this.#sleep(at - now, signal);
+      this.#lastSlot = slot;
       this.#lastStart = this.#now();
     } finally {
       // An aborted caller hands its turn on only once the caller before it is through.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay } from '../../src/engine/backoff-delay.js';
 import { matchesAccept } from '../../src/engine/matches-accept.js';
-import { Pacer, RATE_LIMIT_GAP_START_MS } from '../../src/engine/pacer.js';
+import { PACER_MIN_GAP_SHARE, Pacer, RATE_LIMIT_GAP_START_MS } from '../../src/engine/pacer.js';
 import { SlotPool } from '../../src/engine/slot-pool.js';
 import { SpeedMeter } from '../../src/engine/speed-meter.js';
 import { adler32 } from '../../src/engine/testing/index.js';
@@ -85,6 +85,45 @@ void test('the pacer spaces starts, blocks them after a rate limit and relaxes a
   await pacer.wait(0, signal);
   await pacer.wait(8, signal);
   assert.ok(Date.now() - started >= 7, 'the second start waited for the interval');
+});
+
+void test('the pacer keeps the allowed rate on average when every timer fires late, without bunching starts', async () => {
+  let now = 0;
+  const lateMs = 7;
+  // A busy main thread: every timer fires 7 ms late.
+  const pacer = new Pacer(() => now, (ms) => {
+    now += ms + lateMs;
+    return Promise.resolve();
+  });
+  const signal = new AbortController().signal;
+  const starts: number[] = [];
+  for (let i = 0; i < 25; i += 1) {
+    await pacer.wait(200, signal);
+    starts.push(now);
+    now += 40; // the request itself, sent one at a time
+  }
+  const span = (starts.at(-1) ?? 0) - (starts[0] ?? 0);
+  // Spacing from the previous actual start would take 24 × 207 ms; the schedule keeps 24 × 200 (+ one late timer).
+  assert.ok(span <= 24 * 200 + lateMs, `24 gaps took ${span} ms`);
+  const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? t));
+  assert.ok(Math.min(...gaps) >= 200 * PACER_MIN_GAP_SHARE, `smallest gap ${Math.min(...gaps)} ms`);
+});
+
+void test('the pacer restarts its schedule after an idle spell instead of bursting to catch up', async () => {
+  let now = 0;
+  const pacer = new Pacer(() => now, (ms) => {
+    now += ms;
+    return Promise.resolve();
+  });
+  const signal = new AbortController().signal;
+  await pacer.wait(200, signal);
+  now += 5_000; // nothing to send for a while
+  const starts: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    await pacer.wait(200, signal);
+    starts.push(now);
+  }
+  assert.deepEqual(starts, [5_000, 5_200, 5_400]);
 });
 
 void test('the speed meter follows a steady rate and decays when bytes stop', () => {
