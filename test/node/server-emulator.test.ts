@@ -8,6 +8,7 @@ import { adler32 } from 'hash-wasm';
 import type { CompleteResponse, CreateSessionResponse, ErrorResponse, PartReceipt, RenewResponse } from '../../src/core/index.js';
 import { startEmulator, type FeishuEmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
 import { startUploadServer, type RunningUploadServer, type UploadHandlerOptions } from '../../src/server/index.js';
+import { FEISHU_PACING_MARGIN_MS } from '../../src/server/providers/feishu-provider.js';
 
 const APP = { appId: 'cli_server_test', appSecret: 'server-test-app-secret-9f3c' };
 const TARGET = 'fldemulatorroot';
@@ -324,8 +325,11 @@ void describe('app-wide pacing against the emulator rate limit (5 QPS)', () => {
       }));
       const arrivals = env.emulator.log.filter('feishu.files.upload_part').map((e) => e.at);
       assert.equal(arrivals.length, 16);
-      const busiest = Math.max(...arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + 1000).length));
-      assert.ok(busiest <= 5, `${busiest} upload_part calls arrived within one second`);
+      // The backend starts calls 200 ms + FEISHU_PACING_MARGIN_MS apart, so six starts span at
+      // least 1000 + 5 × margin ms; that slack is what absorbs arrival jitter (a loaded event loop).
+      const window = 1000 - 5 * FEISHU_PACING_MARGIN_MS;
+      const busiest = Math.max(...arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + window).length));
+      assert.ok(busiest <= 5, `${busiest} upload_part calls arrived within ${window} ms`);
       assert.ok(env.emulator.log.entries.every((e) => e.code !== 1061045), 'the emulator never had to throttle');
     } finally {
       await env.close();
