@@ -19,11 +19,13 @@ export interface BodyResponse {
 /** Sends part bytes with upload progress; injectable for tests. */
 export type BodySender = (request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal) => Promise<BodyResponse>;
 
-function abortError(): DOMException {
+/** What a sender rejects with when its signal aborts (an abort is never an UploadError). */
+export function bodyAbortError(): DOMException {
   return new DOMException('The upload was aborted', 'AbortError');
 }
 
-function networkError(cause?: unknown): UploadError {
+/** What a sender rejects with when the connection fails: retryable. */
+export function bodyNetworkError(cause?: unknown): UploadError {
   return new UploadError({ code: 'network', kind: 'retry', message: 'The connection failed while sending a part' }, { cause });
 }
 
@@ -43,7 +45,7 @@ export function sendBody(request: BodyRequest, onProgress: (loadedBytes: number)
 function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal): Promise<BodyResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      reject(abortError());
+      reject(bodyAbortError());
       return;
     }
     const xhr = new XMLHttpRequest();
@@ -58,12 +60,12 @@ function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => 
     };
     xhr.onerror = (): void => {
       done();
-      reject(networkError());
+      reject(bodyNetworkError());
     };
     xhr.ontimeout = xhr.onerror;
     xhr.onabort = (): void => {
       done();
-      reject(abortError());
+      reject(bodyAbortError());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     xhr.send(request.body);
@@ -77,8 +79,8 @@ async function sendWithFetch(request: BodyRequest, onProgress: (loadedBytes: num
     response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
     text = await response.text();
   } catch (error) {
-    if (signal.aborted) throw abortError();
-    throw networkError(error);
+    if (signal.aborted) throw bodyAbortError();
+    throw bodyNetworkError(error);
   }
   onProgress(request.body.size);
   return { status: response.status, header: (name) => response.headers.get(name), text };
