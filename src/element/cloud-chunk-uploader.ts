@@ -16,6 +16,7 @@ import {
 import { HashPool } from '../hashing/index.js';
 import { IdbRecordStore } from '../persistence/index.js';
 import { createProviderClient, supportedProviders } from '../providers/registry.js';
+import { workerBodyOnDemand } from '../providers/worker-body-on-demand.js';
 import { cloudChunkUploaderStyles } from './cloud-chunk-uploader.styles.js';
 import { formatBytes } from './format-bytes.js';
 import { i18n, resolveLocale, type Messages } from './i18n.js';
@@ -205,6 +206,8 @@ export class CloudChunkUploader extends LitElement {
   declare manualStart: boolean;
 
   readonly #uploads: UploadController;
+  /** Part bodies leave from a worker (issue 7, design C); one sender for every provider client of this element. */
+  readonly #sendBody = workerBodyOnDemand();
   #applied: DerivedOptions | undefined;
   /** Provider name + endpoint the engine's provider client was built for. */
   #providerKey: string | undefined;
@@ -482,7 +485,7 @@ export class CloudChunkUploader extends LitElement {
     this.#providerKey = this.#currentProviderKey();
     const options: UploadEngineOptions = {
       ...derived,
-      provider: createProviderClient(this.provider, { endpoint: this.endpoint }),
+      provider: createProviderClient(this.provider, { endpoint: this.endpoint, sendBody: this.#sendBody }),
       hasher: new HashPool(),
       // Resume after reload (issue 4). Records are scoped to the endpoint: a ticket is only
       // valid at the backend that issued it. Without IndexedDB the store keeps them in memory.
@@ -510,7 +513,7 @@ export class CloudChunkUploader extends LitElement {
     const patch: UploadEngineOptionsPatch = Object.fromEntries(changed.map((key) => [key, next[key]]));
     const providerKey = this.#currentProviderKey();
     if (providerKey !== this.#providerKey && this.#providerSupported) {
-      patch.provider = createProviderClient(this.provider, { endpoint: this.endpoint });
+      patch.provider = createProviderClient(this.provider, { endpoint: this.endpoint, sendBody: this.#sendBody });
       patch.storeScope = this.endpoint;
       this.#providerKey = providerKey;
     }
