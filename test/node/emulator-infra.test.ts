@@ -2,12 +2,19 @@
 // the rate limiter, the fault controller and the blob store.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Adler32, BlobStore, FaultController, MultipartError, multipartBoundary, parseMultipart, RateLimiter } from '../../src/emulator/index.js';
 import { buildForm } from '../support/emulator-fixture.js';
+
+/** Every byte of a stream. */
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /** Yields `body` in pieces of the given sizes (cycling), to move chunk boundaries around. */
 function* chunked(body: Buffer, sizes: readonly number[]): Generator<Buffer> {
@@ -154,11 +161,89 @@ void describe('BlobStore', () => {
     }
     assert.equal(await store.partSize('up1', 2), 3000);
     assert.equal(await store.assemble('up1', [0, 1, 2], 'obj1'), 4010);
-    assert.ok((await readFile(store.objectPath('obj1'))).equals(Buffer.concat(parts)));
+    assert.ok((await readAll(store.openObject('obj1'))).equals(Buffer.concat(parts)));
     await store.deleteUpload('up1');
     assert.equal(await store.partSize('up1', 0), undefined);
     assert.deepEqual(await readdir(join(root, 'tmp')), [], 'no temporaries left behind');
     assert.throws(() => store.objectPath('../escape'), /unsafe/);
+  });
+
+  void it('completes without copying: the parts become the object, unlisted parts are deleted, nothing is stored twice', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'ccu-blob-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const store = new BlobStore(root);
+    await store.init();
+    const parts = [randomBytes(700), randomBytes(5), randomBytes(1300), randomBytes(64)];
+    for (const [i, bytes] of parts.entries()) {
+      const temp = await store.createTemp();
+      await temp.write(bytes);
+      await store.commitPart(temp, 'up2', i + 1);
+    }
+    const before = (await stat(store.partPath('up2', 1))).ino;
+    assert.equal(await store.assemble('up2', [1, 3, 4], 'obj2'), 700 + 1300 + 64, 'part 2 left out, as an S3 Complete may');
+    assert.equal((await stat(join(store.objectPath('obj2'), '1'))).ino, before, 'the part file itself was moved, not copied');
+    assert.deepEqual((await readdir(store.objectPath('obj2'))).sort(), ['1', '3', '4', '_manifest.json'], 'the unlisted part is gone');
+    assert.deepEqual(await readdir(join(root, 'uploads')), [], 'the upload folder is the object now');
+    const whole = Buffer.concat([parts[0]!, parts[2]!, parts[3]!]);
+    assert.ok((await readAll(store.openObject('obj2'))).equals(whole));
+    assert.equal(await store.objectSize('obj2'), whole.length);
+    await store.deleteObject('obj2');
+    assert.equal(await store.objectSize('obj2'), undefined);
+    assert.deepEqual(await readdir(join(root, 'objects')), []);
+  });
+
+  void it('reads any byte range across part boundaries, also after a restart (a new store on the same folder)', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'ccu-blob-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const store = new BlobStore(root);
+    await store.init();
+    const sizes = [100, 1, 0, 250, 64];
+    const parts = sizes.map((n) => randomBytes(n));
+    for (const [i, bytes] of parts.entries()) {
+      const temp = await store.createTemp();
+      await temp.write(bytes);
+      await store.commitPart(temp, 'up3', i);
+    }
+    await store.assemble('up3', [0, 1, 2, 3, 4], 'obj3');
+    const whole = Buffer.concat(parts);
+    const restarted = new BlobStore(root);
+    await restarted.init();
+    assert.equal(await restarted.objectSize('obj3'), whole.length);
+    for (const [start, end] of [[0, 0], [99, 100], [100, 101], [50, 400], [101, 350], [351, 414], [414, 414], [0, 414], [300, 10_000]] as const) {
+      const got = await readAll(restarted.openObject('obj3', { start, end }));
+      assert.ok(got.equals(whole.subarray(start, end + 1)), `bytes ${start}-${end}`);
+    }
+  });
+
+  void it('leaves the upload untouched when the size check refuses it, and assembles an empty object from no parts', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'ccu-blob-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const store = new BlobStore(root);
+    await store.init();
+    const temp = await store.createTemp();
+    await temp.write(randomBytes(10));
+    await store.commitPart(temp, 'up4', 0);
+    await assert.rejects(store.assemble('up4', [0], 'obj4', (size) => {
+      if (size !== 11) throw new Error(`size ${size}`);
+    }), /size 10/);
+    assert.equal(await store.partSize('up4', 0), 10);
+    assert.equal(await store.objectSize('obj4'), undefined);
+    await assert.rejects(store.assemble('up4', [0, 1], 'obj4'), { code: 'ENOENT' });
+    assert.equal(await store.partSize('up4', 0), 10, 'a missing part moves nothing');
+    assert.equal(await store.assemble('empty', [], 'obj5'), 0);
+    assert.equal((await readAll(store.openObject('obj5'))).length, 0);
+  });
+
+  void it('keeps every byte of a temp blob written in many chunks, in order', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'ccu-blob-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const store = new BlobStore(root);
+    await store.init();
+    const chunks = Array.from({ length: 300 }, (_, i) => randomBytes(1 + ((i * 7919) % 65536)));
+    const temp = await store.createTemp();
+    for (const chunk of chunks) await temp.write(chunk);
+    await store.commitObject(temp, 'many');
+    assert.ok((await readFile(store.objectPath('many'))).equals(Buffer.concat(chunks)));
   });
 
   void it('writes at most maxBytes of a temp blob to disk but counts every byte', async (t) => {

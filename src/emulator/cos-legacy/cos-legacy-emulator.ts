@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +21,7 @@ import {
 import { CosLegacySignatureVerifier } from './cos-legacy-signature-verifier.js';
 import { CosLegacyState, type CosLegacyFileRecord, type CosLegacySessionRecord, type CosLegacySlice } from './cos-legacy-state.js';
 import { Crc64Ecma } from '../infra/crc64-ecma.js';
-import { Sha1Compressor } from '../infra/sha1-compressor.js';
+import { WasmSha1 } from '../infra/wasm-sha1.js';
 
 /** The ops this flavour implements (cloud-apis.md §3.1, §3.3–3.6); each is a route name `cos-legacy.<op>`. */
 export const COS_LEGACY_OPS: ReadonlySet<string> = new Set(['upload_slice_init', 'upload_slice_data', 'upload_slice_list', 'upload_slice_finish', 'upload']);
@@ -47,6 +47,20 @@ export interface CosLegacyEmulatorDeps {
 }
 
 /** A documented failure a handler answers with; thrown so validation reads top to bottom. */
+/** A slice's SHA-1, seeded before its bytes arrived, and the slice position it was seeded for. */
+interface SliceHasher {
+  offset: number;
+  before: string | undefined;
+  hasher: WasmSha1;
+}
+
+/** What the request handler computed over an `upload_slice_data` body on its way in. */
+interface SliceBody {
+  md5: string;
+  crc64: string;
+  early: SliceHasher | undefined;
+}
+
 class CosFailure extends Error {
   override readonly name = 'CosFailure';
   readonly code: CosLegacyCode;
@@ -396,8 +410,9 @@ export class CosLegacyEmulator implements EmulatorFlavour {
     let temp: TempBlob | undefined;
     let decided: { error?: number | string | null; dropAfterBytes?: number } | undefined;
     const md5 = createHash('md5');
-    const sha1 = createHash('sha1');
-    const crc = new Crc64Ecma();
+    let sha1: Hash | undefined;
+    const crc = await Crc64Ecma.create();
+    let early: SliceHasher | undefined;
     try {
       let fields: Map<string, string>;
       const boundary = multipartBoundary(ctx.header('content-type'));
@@ -414,12 +429,20 @@ export class CosLegacyEmulator implements EmulatorFlavour {
                 throw new Dropped(info.name);
               }
               if (decided.error !== undefined) return undefined;
+              // A slice is checked against its datasha, not the whole-file SHA-1; when the
+              // fields before the bytes say which slice it is, hash it on the way in (#data
+              // re-reads it from disk otherwise).
+              const slice = fieldsSoFar.get('op') === 'upload_slice_data';
+              if (!slice) sha1 = createHash('sha1');
+              early = slice ? await this.#sliceHasher(fieldsSoFar) : undefined;
+              const hasher = early?.hasher;
               temp = await this.#state.store.createTemp({
                 maxBytes: this.#maxBodyBytes() + 1,
                 observe: (chunk) => {
                   md5.update(chunk);
-                  sha1.update(chunk);
+                  sha1?.update(chunk);
                   crc.update(chunk);
+                  hasher?.update(chunk);
                 },
               });
               return temp;
@@ -455,7 +478,7 @@ export class CosLegacyEmulator implements EmulatorFlavour {
         case 'upload_slice_data': {
           const file = temp;
           temp = undefined;
-          await this.#data(ctx, path, fields, file, md5.digest('hex'));
+          await this.#data(ctx, path, fields, file, { md5: md5.digest('hex'), crc64: crc.toString(), early });
           return;
         }
         case 'upload_slice_list':
@@ -467,7 +490,7 @@ export class CosLegacyEmulator implements EmulatorFlavour {
         default: {
           const file = temp;
           temp = undefined;
-          await this.#simpleUpload(ctx, path, fields, file, { sha: sha1.digest('hex'), crc64: crc.toString() });
+          await this.#simpleUpload(ctx, path, fields, file, { sha: (sha1 ?? createHash('sha1')).digest('hex'), crc64: crc.toString() });
         }
       }
     } finally {
@@ -585,7 +608,31 @@ export class CosLegacyEmulator implements EmulatorFlavour {
 
   // ---- upload_slice_data ---------------------------------------------------------------
 
-  async #data(ctx: EmulatorContext, path: string, fields: ReadonlyMap<string, string>, temp: TempBlob | undefined, md5: string): Promise<void> {
+  /**
+   * The SHA-1 state a slice starts from, when the form fields sent before its bytes name a
+   * known session and offset (the same look-up as {@link #data}, which re-checks it).
+   */
+  async #sliceHasher(fields: ReadonlyMap<string, string>): Promise<SliceHasher | undefined> {
+    const session = this.#state.sessions.get(fields.get('session') ?? '');
+    const offsetText = fields.get('offset')?.trim();
+    if (!session || offsetText === undefined || !DECIMAL.test(offsetText)) return undefined;
+    const offset = Number(offsetText);
+    if (!Number.isSafeInteger(offset) || offset % session.sliceSize !== 0 || offset >= session.filesize) return undefined;
+    const before = this.#stateBefore(session, offset / session.sliceSize);
+    try {
+      return { offset, before, hasher: before === undefined ? await WasmSha1.create() : await WasmSha1.fromDatasha(before, offset) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The datasha before slice `index`: the previous slice's (serial: as received; parallel: as declared at init). */
+  #stateBefore(session: CosLegacySessionRecord, index: number): string | undefined {
+    if (index === 0) return undefined;
+    return session.uploadparts === undefined ? session.parts[String(index - 1)]?.datasha : session.uploadparts[index - 1]?.datasha;
+  }
+
+  async #data(ctx: EmulatorContext, path: string, fields: ReadonlyMap<string, string>, temp: TempBlob | undefined, body: SliceBody): Promise<void> {
     try {
       const session = this.#openSession(fields, path);
       const { sliceSize, filesize } = session;
@@ -605,22 +652,25 @@ export class CosLegacyEmulator implements EmulatorFlavour {
         if (index > next) fail(-5999, `serial_upload: send the slice at offset ${next * sliceSize} first`);
       }
       // Verify the slice on its own (§7): start from the state before it, compress it, compare.
-      const before = index === 0 ? undefined : serial ? session.parts[String(index - 1)]?.datasha : session.uploadparts?.[index - 1]?.datasha;
-      const hasher = before === undefined ? new Sha1Compressor() : Sha1Compressor.fromDatasha(before, offset);
+      const before = this.#stateBefore(session, index);
+      let hasher = body.early?.offset === offset && body.early.before === before ? body.early.hasher : undefined;
       await temp.close();
-      for await (const chunk of createReadStream(temp.path, { highWaterMark: 1 << 20 })) hasher.update(chunk as Buffer);
+      if (!hasher) {
+        hasher = before === undefined ? await WasmSha1.create() : await WasmSha1.fromDatasha(before, offset);
+        for await (const chunk of createReadStream(temp.path, { highWaterMark: 1 << 20 })) hasher.update(chunk as Buffer);
+      }
       const datasha = index === count - 1 ? hasher.digestHex() : hasher.datasha();
       const expected = serial ? session.parts[String(index)]?.datasha : session.uploadparts?.[index]?.datasha;
       if (expected !== undefined && expected !== datasha) fail(-4016, `slice at offset ${offset} does not match its datasha`);
       await this.#state.store.commitPart(temp, session.session, index);
       temp = undefined;
-      session.parts[String(index)] = { datalen, datasha };
+      session.parts[String(index)] = { datalen, datasha, crc64: body.crc64 };
       session.acceptedSlices += 1;
       const expireAfter = this.#faults.expireUploadsAfterParts;
       if (expireAfter !== undefined && session.acceptedSlices >= expireAfter) session.expired = true;
       await this.#state.save();
       // The PHP SDK compares the echoed MD5 with its own (§3.4).
-      this.#ok(ctx, { session: session.session, offset, ...(fields.has('datamd5') && { datamd5: md5 }) }, { ETag: `"${md5}"` });
+      this.#ok(ctx, { session: session.session, offset, ...(fields.has('datamd5') && { datamd5: body.md5 }) }, { ETag: `"${body.md5}"` });
     } finally {
       await temp?.discard();
     }
@@ -664,25 +714,35 @@ export class CosLegacyEmulator implements EmulatorFlavour {
     this.#finishing.add(session.session);
     try {
       const objectKey = randomBytes(16).toString('hex');
-      const crc = new Crc64Ecma();
-      const temp = await this.#state.store.createTemp({ observe: (chunk) => crc.update(chunk) });
-      try {
-        for (let i = 0; i < count; i++) {
-          for await (const chunk of createReadStream(this.#state.store.partPath(session.session, i), { highWaterMark: 1 << 20 })) await temp.write(chunk as Buffer);
-        }
-        if (temp.bytesSeen !== session.filesize) fail(-195, `assembled ${temp.bytesSeen} bytes, expected ${session.filesize}`);
-        await this.#state.store.commitObject(temp, objectKey);
-      } catch (error) {
-        await temp.discard();
-        throw error;
-      }
+      const indexes = Array.from({ length: count }, (_, i) => i);
+      // The slices become the object without a copy; the size is checked before they move.
+      await this.#state.store.assemble(session.session, indexes, objectKey, (size) => {
+        if (size !== session.filesize) fail(-195, `assembled ${size} bytes, expected ${session.filesize}`);
+      });
+      const crc64 = this.#combinedCrc64(indexes.map((i) => session.parts[String(i)])) ?? (await this.#crc64FromDisk(objectKey));
       this.#state.sessions.delete(session.session);
-      await this.#putFile({ path, size: session.filesize, sha: digest, crc64: crc.toString(), createdAt: this.#clock.now(), objectKey, ...(session.bizAttr !== undefined && { bizAttr: session.bizAttr }) });
+      await this.#putFile({ path, size: session.filesize, sha: digest, crc64, createdAt: this.#clock.now(), objectKey, ...(session.bizAttr !== undefined && { bizAttr: session.bizAttr }) });
       await this.#state.store.deleteUpload(session.session);
       this.#ok(ctx, this.#urls(ctx, path));
     } finally {
       this.#finishing.delete(session.session);
     }
+  }
+
+  /** CRC-64 of the slices in order from their own CRCs, or undefined when one lacks it (stored by an older run). */
+  #combinedCrc64(slices: readonly (CosLegacySessionRecord['parts'][string] | undefined)[]): string | undefined {
+    let crc = 0n;
+    for (const slice of slices) {
+      if (slice?.crc64 === undefined) return undefined;
+      crc = Crc64Ecma.combine(crc, BigInt(slice.crc64), slice.datalen);
+    }
+    return crc.toString();
+  }
+
+  async #crc64FromDisk(objectKey: string): Promise<string> {
+    const crc = await Crc64Ecma.create();
+    for await (const chunk of this.#state.store.openObject(objectKey)) crc.update(chunk as Buffer);
+    return crc.toString();
   }
 
   /** Stores a file record (replacing one at the same path) and saves; frees an orphaned object. */

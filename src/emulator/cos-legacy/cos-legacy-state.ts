@@ -26,8 +26,8 @@ export interface CosLegacySessionRecord {
   expired: boolean;
   /** Slice requests accepted so far (re-sends count), for the early-expiry fault. */
   acceptedSlices: number;
-  /** Received slices by index: length and the datasha the bytes produce (§3.7 form). */
-  parts: Record<string, { datalen: number; datasha: string }>;
+  /** Received slices by index: length, the datasha the bytes produce (§3.7 form) and their CRC-64 (decimal; absent in older state files). */
+  parts: Record<string, { datalen: number; datasha: string; crc64?: string }>;
 }
 
 /** A stored file. */

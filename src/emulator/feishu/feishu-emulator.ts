@@ -590,8 +590,9 @@ export class FeishuEmulator implements EmulatorFlavour {
       let fileToken = newFileToken();
       while (this.#state.files.has(fileToken)) fileToken = newFileToken();
       const seqs = Array.from({ length: upload.blockNum }, (_, i) => i);
-      const size = await this.#state.store.assemble(upload.uploadId, seqs, fileToken);
-      if (size !== upload.size) fail(1061001, `assembled ${size} bytes, expected ${upload.size}`);
+      await this.#state.store.assemble(upload.uploadId, seqs, fileToken, (size) => {
+        if (size !== upload.size) fail(1061001, `assembled ${size} bytes, expected ${upload.size}`);
+      });
       this.#addFile(upload, fileToken);
       this.#state.uploads.delete(upload.uploadId);
       await this.#state.save();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { readAdminJson } from '../infra/admin-routes.js';
 import type { TempBlob } from '../infra/blob-store.js';
@@ -21,7 +22,15 @@ import {
 import { pdsProofRange } from './pds-proof.js';
 import { PdsState, type PdsFileRecord, type PdsPartRecord, type PdsUploadRecord, type Sha1Ctx } from './pds-state.js';
 import { PDS_JWT_GRANT, PdsTokens, type PdsIssuedToken } from './pds-tokens.js';
-import { SHA1_BLOCK_BYTES, SHA1_IV, Sha1Compressor } from '../infra/sha1-compressor.js';
+import { SHA1_BLOCK_BYTES, SHA1_IV } from '../infra/sha1-compressor.js';
+import { WasmSha1 } from '../infra/wasm-sha1.js';
+
+/** What complete checks: the parts' total size, uppercase SHA-1 and CRC-64 (decimal). */
+interface PartsDigest {
+  size: number;
+  sha1: string;
+  crc64: string;
+}
 
 /** JSON bodies: a 10 000-part `part_info_list` with SHA-1 contexts is about 1 MB. */
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
@@ -786,14 +795,15 @@ export class PdsEmulator implements EmulatorFlavour {
     this.#finishing.add(upload.uploadId);
     const blobKey = `obj-${file.fileId}`;
     try {
+      // Every check runs before the parts move, so a refused complete leaves the upload as it was.
+      const digest = this.#digestFromRecords(parts) ?? (await this.#digestFromDisk(upload.uploadId, numbers));
+      if (file.size !== undefined && digest.size !== file.size) fail('InvalidParameter.Size', `the parts hold ${digest.size} bytes, create declared ${file.size}`);
+      if (upload.contentHash !== undefined && upload.contentHash !== digest.sha1) fail('InvalidParameter.ContentHash', 'content_hash from create does not match the SHA-1 of the uploaded bytes');
+      if (typeof crcGiven === 'string' && crcGiven !== digest.crc64) fail('InvalidParameter.Crc64Hash', 'crc64_hash does not match the CRC-64 of the uploaded bytes');
       await this.#state.store.assemble(upload.uploadId, numbers, blobKey);
-      const digest = await this.#digestObject(blobKey);
-      const mismatch = (code: string, message: string): Promise<never> => this.#state.store.deleteObject(blobKey).then(() => fail(code, message));
-      if (file.size !== undefined && digest.size !== file.size) await mismatch('InvalidParameter.Size', `the parts hold ${digest.size} bytes, create declared ${file.size}`);
-      if (upload.contentHash !== undefined && upload.contentHash !== digest.sha1) await mismatch('InvalidParameter.ContentHash', 'content_hash from create does not match the SHA-1 of the uploaded bytes');
-      if (typeof crcGiven === 'string' && crcGiven !== digest.crc64) await mismatch('InvalidParameter.Crc64Hash', 'crc64_hash does not match the CRC-64 of the uploaded bytes');
+      const preHash = await this.#preHash(blobKey);
       Object.assign(file, {
-        status: 'available', size: digest.size, blobKey, contentHash: digest.sha1, crc64: digest.crc64, preHash: digest.preHash, updatedAt: this.#clock.now(),
+        status: 'available', size: digest.size, blobKey, contentHash: digest.sha1, crc64: digest.crc64, preHash, updatedAt: this.#clock.now(),
       } satisfies Partial<PdsFileRecord>);
       this.#state.uploads.delete(upload.uploadId);
       await this.#state.save();
@@ -825,20 +835,45 @@ export class PdsEmulator implements EmulatorFlavour {
     });
   }
 
-  /** Size, uppercase SHA-1, CRC-64 and pre_hash of a stored object, streamed from disk. */
-  async #digestObject(blobKey: string): Promise<{ size: number; sha1: string; crc64: string; preHash: string }> {
-    const sha1 = createHash('sha1');
-    const pre = createHash('sha1');
-    const crc = new Crc64Ecma();
+  /**
+   * Size, uppercase SHA-1 and CRC-64 of the parts in order, from what each part PUT computed
+   * (O(parts): the last part's SHA-1 continues the chain, CRC-64s combine), or undefined when
+   * a part lacks them (a part stored by an older emulator run).
+   */
+  #digestFromRecords(parts: readonly PdsPartRecord[]): PartsDigest | undefined {
+    if (parts.length === 0) return { size: 0, sha1: createHash('sha1').digest('hex').toUpperCase(), crc64: '0' };
+    const last = parts[parts.length - 1];
+    if (last?.sha1 === undefined) return undefined;
     let size = 0;
-    for await (const raw of this.#state.store.openObject(blobKey)) {
-      const chunk = raw as Buffer;
-      if (size < PDS_PRE_HASH_BYTES) pre.update(chunk.subarray(0, PDS_PRE_HASH_BYTES - size));
-      size += chunk.length;
-      sha1.update(chunk);
-      crc.update(chunk);
+    let crc = 0n;
+    for (const part of parts) {
+      crc = Crc64Ecma.combine(crc, BigInt(part.crc64), part.size);
+      size += part.size;
     }
-    return { size, sha1: sha1.digest('hex').toUpperCase(), crc64: crc.toString(), preHash: pre.digest('hex') };
+    return { size, sha1: last.sha1, crc64: crc.toString() };
+  }
+
+  /** The same digest streamed from the part files (the fallback of {@link #digestFromRecords}). */
+  async #digestFromDisk(uploadId: string, numbers: readonly number[]): Promise<PartsDigest> {
+    const sha1 = createHash('sha1');
+    const crc = await Crc64Ecma.create();
+    let size = 0;
+    for (const n of numbers) {
+      for await (const raw of createReadStream(this.#state.store.partPath(uploadId, n), { highWaterMark: 1 << 20 })) {
+        const chunk = raw as Buffer;
+        size += chunk.length;
+        sha1.update(chunk);
+        crc.update(chunk);
+      }
+    }
+    return { size, sha1: sha1.digest('hex').toUpperCase(), crc64: crc.toString() };
+  }
+
+  /** Lowercase SHA-1 of a stored object's first KiB (§2.9 item 2), read from disk. */
+  async #preHash(blobKey: string): Promise<string> {
+    const pre = createHash('sha1');
+    for await (const chunk of this.#state.store.openObject(blobKey, { start: 0, end: PDS_PRE_HASH_BYTES - 1 })) pre.update(chunk as Buffer);
+    return pre.digest('hex');
   }
 
   // ---- get / get_download_url / delete --------------------------------------------------
@@ -943,8 +978,8 @@ export class PdsEmulator implements EmulatorFlavour {
     let temp: TempBlob | undefined;
     try {
       const md5 = createHash('md5');
-      const crc = new Crc64Ecma();
-      const sha = ctxUsed ? new Sha1Compressor(ctxUsed.h.length > 0 ? ctxUsed.h : SHA1_IV, ctxUsed.part_offset) : undefined;
+      const crc = await Crc64Ecma.create();
+      const sha = await this.#partSha1(upload, partNumber, ctxUsed);
       temp = await this.#state.store.createTemp({
         maxBytes: this.config.maxPartSize,
         observe: (chunk) => {
@@ -957,13 +992,17 @@ export class PdsEmulator implements EmulatorFlavour {
       if (temp.bytesSeen > this.config.maxPartSize) ossFail('EntityTooLarge', `a part may hold at most ${this.config.maxPartSize} bytes`);
       // The upload may have changed while the bytes streamed in.
       const current = this.#state.uploads.get(uploadId);
-      if (current !== upload || upload.expired) ossFail('NoSuchUpload', 'The specified upload does not exist.');
+      if (current !== upload || upload.expired || this.#finishing.has(uploadId)) ossFail('NoSuchUpload', 'The specified upload does not exist.');
       this.#checkOrder(upload, partNumber);
       await this.#state.store.commitPart(temp, uploadId, partNumber);
       const size = temp.bytesSeen;
       temp = undefined;
       const etag = `"${md5.digest('hex').toUpperCase()}"`;
       const record: PdsPartRecord = { size, etag, crc64: crc.toString() };
+      if (sha !== undefined) {
+        record.sha1 = sha.digestHex().toUpperCase();
+        if (!upload.parallel) record.sha1State = sha.save();
+      }
       if (ctxUsed) {
         record.ctx = ctxUsed;
         // The chaining state exists only on a 64-byte boundary (every parallel part but the last).
@@ -979,6 +1018,19 @@ export class PdsEmulator implements EmulatorFlavour {
       this.#inFlight.delete(key);
       await temp?.discard();
     }
+  }
+
+  /**
+   * The SHA-1 a part is hashed with on its way in: parallel parts start from their ctx;
+   * serial parts continue the state saved after the previous part (serial parts arrive in
+   * order and are never re-sent, so that state is final). Undefined when a previous serial
+   * part has no saved state (stored by an older run): complete then hashes from disk.
+   */
+  async #partSha1(upload: PdsUploadRecord, partNumber: number, ctxUsed: Sha1Ctx | undefined): Promise<WasmSha1 | undefined> {
+    if (ctxUsed) return WasmSha1.create(ctxUsed.h.length > 0 ? ctxUsed.h : SHA1_IV, ctxUsed.part_offset);
+    if (partNumber === 1) return WasmSha1.create();
+    const saved = upload.parts[String(partNumber - 1)]?.sha1State;
+    return saved === undefined ? undefined : WasmSha1.restore(saved);
   }
 
   /**

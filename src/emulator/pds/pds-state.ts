@@ -16,6 +16,10 @@ export interface PdsPartRecord {
   /** Parallel mode: the ctx the part was compressed from, and the SHA-1 state after it (when its length is a multiple of 64). */
   ctx?: Sha1Ctx;
   endH?: number[];
+  /** Uppercase SHA-1 of the file up to the end of this part (the file's SHA-1 when it is the last), computed on the way in. */
+  sha1?: string;
+  /** Serial mode: the SHA-1 state after this part (`WasmSha1.save()`), where the next part continues. */
+  sha1State?: string;
 }
 
 /** An open upload: create done, complete not yet. */
