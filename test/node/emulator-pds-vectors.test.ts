@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { pdsProofRange } from '../../src/emulator/index.js';
 import { Crc64Ecma } from '../../src/emulator/infra/crc64-ecma.js';
 import { Sha1Compressor } from '../../src/emulator/infra/sha1-compressor.js';
+import { WasmSha1 } from '../../src/emulator/infra/wasm-sha1.js';
 import { pdsFixture, specFile } from '../support/pds-fixture.js';
 
 const MiB = 1048576;
@@ -55,6 +56,53 @@ void describe('PDS test vectors (cloud-apis.md §6)', () => {
     crc.update(T.subarray(0, 777));
     crc.update(T.subarray(777));
     assert.equal(crc.toString(), CRC64_T);
+  });
+
+  void it('WasmSha1 seeded from each spec parallel_sha1_ctx reaches the next ctx and SHA-1(T), also saved and restored', async () => {
+    const first = await WasmSha1.create();
+    first.update(T.subarray(0, MiB));
+    assert.deepEqual(first.words(), CTX[1]!.h);
+    const second = await WasmSha1.create(CTX[1]!.h, CTX[1]!.part_offset);
+    second.update(T.subarray(MiB, 2 * MiB));
+    assert.deepEqual(second.words(), CTX[2]!.h);
+    const last = await WasmSha1.create(CTX[2]!.h, CTX[2]!.part_offset);
+    last.update(T.subarray(2 * MiB, 2 * MiB + 333));
+    assert.throws(() => last.words(), RangeError, 'no chaining state off a 64-byte boundary');
+    const restored = await WasmSha1.restore(last.save());
+    assert.equal(restored.length, 2 * MiB + 333);
+    restored.update(T.subarray(2 * MiB + 333));
+    assert.equal(restored.digestHex(), SHA1_T);
+    assert.equal(restored.digestHex(), SHA1_T, 'digestHex leaves the state as it was');
+    assert.equal((await WasmSha1.create()).digestHex(), createHash('sha1').digest('hex'), 'empty input');
+  });
+
+  void it('WasmSha1 agrees with the JS compressor on COS datasha and on a state past 2^32 bits', async () => {
+    const js = new Sha1Compressor().update(T.subarray(0, MiB));
+    const wasm = await WasmSha1.fromDatasha(js.datasha(), MiB);
+    assert.equal(wasm.datasha(), js.datasha());
+    // 3 GiB of prefix: the bit count no longer fits 32 bits, so its layout in the state matters.
+    const far = 3 * 1024 * MiB;
+    const a = await WasmSha1.create(CTX[1]!.h, far);
+    const b = new Sha1Compressor(CTX[1]!.h, far);
+    a.update(T.subarray(0, 1000));
+    b.update(T.subarray(0, 1000));
+    assert.equal(a.digestHex(), b.digestHex());
+    await assert.rejects(WasmSha1.create(CTX[1]!.h, 65), RangeError);
+    await assert.rejects(WasmSha1.fromDatasha('xyz', 64), RangeError);
+  });
+
+  void it('CRC-64/ECMA in WebAssembly matches the JS one, and combine joins two CRCs without the bytes', async () => {
+    const wasm = await Crc64Ecma.create();
+    wasm.update(T.subarray(0, 777));
+    wasm.update(T.subarray(777));
+    assert.equal(wasm.toString(), CRC64_T);
+    assert.equal(wasm.toString(), CRC64_T, 'reading the value keeps the hasher usable');
+    assert.equal((await Crc64Ecma.create()).toString(), '0');
+    const crcOf = (bytes: Uint8Array): bigint => new Crc64Ecma().update(bytes).value;
+    for (const cut of [0, 1, 777, MiB, N]) {
+      const combined = Crc64Ecma.combine(crcOf(T.subarray(0, cut)), crcOf(T.subarray(cut)), N - cut);
+      assert.equal(combined.toString(), CRC64_T, `cut at ${cut}`);
+    }
   });
 
   void it('the v1 proof range for the spec token reads "oKeutbzDytE=" out of T', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { Crc64Ecma } from '../../src/emulator/infra/crc64-ecma.js';
 import { Sha1Compressor } from '../../src/emulator/infra/sha1-compressor.js';
 import { pdsFixture, PDS_TEST_MIN_PART, sha1Hex, xmlCode, type PdsRawClient, type PdsResponse } from '../support/pds-fixture.js';
 
@@ -407,6 +408,35 @@ void describe('PDS complete', () => {
     assert.equal(crc.json['code'], 'InvalidParameter.Crc64Hash');
   });
 
+  void it('moves nothing when complete is refused: the same upload then completes with the CRC-64 and SHA-1 of the whole file', async (t) => {
+    const { api } = await pdsFixture(t);
+    const bytes = new Uint8Array(randomBytes(3 * PART + 5));
+    const c = await serialUpload(api, bytes);
+    const expectedCrc = new Crc64Ecma().update(bytes).toString();
+    const refused = await api.complete(c.fileId, c.uploadId, { crc64_hash: '12345' });
+    assert.equal(refused.json['code'], 'InvalidParameter.Crc64Hash');
+    const listed = await api.listParts(c.fileId, c.uploadId);
+    assert.equal((listed.json['uploaded_parts'] as unknown[]).length, 4, 'the parts are still there');
+    const done = await api.complete(c.fileId, c.uploadId, { crc64_hash: expectedCrc });
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.json['crc64_hash'], expectedCrc);
+    assert.equal(done.json['content_hash'], sha1Hex(bytes).toUpperCase());
+    assert.deepEqual((await api.download(String(done.json['download_url']))).bytes, Buffer.from(bytes));
+  });
+
+  void it('combines the CRC-64 of parallel parts sent out of order', async (t) => {
+    const { api } = await pdsFixture(t);
+    const bytes = new Uint8Array(randomBytes(4 * PART + 99));
+    const ctx = contexts(bytes, PART);
+    const c = created(await api.create({ name: 'crc.bin', size: bytes.length, parallel_upload: true }));
+    const urls = await api.getUploadUrl(c.fileId, c.uploadId, parts(5, (n) => ({ parallel_sha1_ctx: ctx[n - 1] })));
+    const list = (urls.json['part_info_list'] as { upload_url: string }[]).map((p) => p.upload_url);
+    for (const i of [4, 2, 0, 3, 1]) assert.equal((await api.put(list[i]!, bytes.subarray(i * PART, (i + 1) * PART))).status, 200);
+    const done = await api.complete(c.fileId, c.uploadId, { crc64_hash: new Crc64Ecma().update(bytes).toString() });
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.json['content_hash'], sha1Hex(bytes).toUpperCase());
+  });
+
   void it('answers NotFound.UploadId to a second complete and AlreadyExist.File to get_upload_url after completion', async (t) => {
     const { api } = await pdsFixture(t);
     const c = await serialUpload(api, new Uint8Array(randomBytes(PART)));
@@ -466,6 +496,21 @@ void describe('PDS complete', () => {
     assert.deepEqual((await second.api.download(String(link.json['url']))).bytes, Buffer.from(bytes));
     const urls = await second.api.getUploadUrl(open.fileId, open.uploadId, [{ part_number: 1 }]);
     assert.equal(urls.status, 200, urls.text);
+  });
+
+  void it('continues the SHA-1 of a serial upload after a restart between two parts', async (t) => {
+    const first = await pdsFixture(t);
+    const bytes = new Uint8Array(randomBytes(2 * PART + 17));
+    const c = created(await first.api.create({ name: 'resumed.bin', size: bytes.length, part_info_list: parts(3), content_hash: sha1Hex(bytes) }));
+    assert.equal((await first.api.put(c.urls[0]!, bytes.subarray(0, PART))).status, 200);
+    await first.emulator.close();
+    const second = await pdsFixture(t, { dataDir: first.dataDir });
+    const urls = await second.api.getUploadUrl(c.fileId, c.uploadId, parts(3));
+    const list = (urls.json['part_info_list'] as { upload_url: string }[]).map((p) => p.upload_url);
+    for (const i of [1, 2]) assert.equal((await second.api.put(list[i]!, bytes.subarray(i * PART, (i + 1) * PART))).status, 200);
+    const done = await second.api.complete(c.fileId, c.uploadId);
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.json['content_hash'], sha1Hex(bytes).toUpperCase());
   });
 });
 
