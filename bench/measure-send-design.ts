@@ -7,6 +7,9 @@
 //   each byte leaves the disk once;
 // - C: A moved into the worker: it hashes, then sends `file.slice()` with its own XHR, so the
 //   main thread does nothing per part.
+// - D (adopted in the product): A with the product's WorkerBodySender, a small worker of its own
+//   that only sends `file.slice()`, beside the hash pool that only hashes. Against C it says
+//   whether sending needs to live in the hash workers.
 // A raw single PUT of the file gives the scale.
 import { MainThreadClock } from './bench-browser.js';
 import type { BenchContext } from './bench-context.js';
@@ -51,8 +54,18 @@ const C_SPEC: FigureSpec = {
   goal: '',
 };
 
+const D_SPEC: FigureSpec = {
+  id: 'design.body-worker',
+  item: 0,
+  title: 'send design D (the product now): hash pool MD5 + WorkerBodySender, its own worker sending file.slice()',
+  unit: 'MiB/s',
+  baseline: 'design C, same repetition',
+  ratioLabel: 'D / C',
+  goal: '',
+};
+
 /**
- * The send-design experiment: MiB/s of designs A, B and C, and the main thread's CPU time.
+ * The send-design experiment: MiB/s of designs A, B, C and D, and the main thread's CPU time.
  *
  * @example
  * const figures = await measureSendDesign(ctx);
@@ -61,8 +74,9 @@ export async function measureSendDesign(ctx: BenchContext): Promise<BenchFigure[
   const file = await ctx.files.get('design-16m.bin', SEND_DESIGN_FILE_BYTES);
   const stack = await ctx.sharedStack();
   const page = await openBenchPage((url) => ctx.chrome.open(url), stack);
-  const runs = { a: [] as FigureRun[], b: [] as FigureRun[], c: [] as FigureRun[] };
-  const busy = { a: [] as number[], b: [] as number[], c: [] as number[] };
+  const runs = { a: [] as FigureRun[], b: [] as FigureRun[], c: [] as FigureRun[], d: [] as FigureRun[] };
+  const busy = { a: [] as number[], b: [] as number[], c: [] as number[], d: [] as number[] };
+  const dOverA: number[] = [];
   const timed = async (key: keyof typeof busy, run: () => Promise<Timed>): Promise<number | null> => {
     const clock = await MainThreadClock.start(page);
     const result = await run();
@@ -76,10 +90,13 @@ export async function measureSendDesign(ctx: BenchContext): Promise<BenchFigure[
       const a = await timed('a', () => page.evaluate(([url, part, n]) => window.ccuBench.twoReadUpload(url, part, n), [stack.sinkUrl, PART_BYTES, IN_FLIGHT] as const));
       const b = await timed('b', () => page.evaluate(([url, part, n, w]) => window.ccuBench.workerUpload(url, part, n, w, 'bytes'), [stack.sinkUrl, PART_BYTES, IN_FLIGHT, WORKERS] as const));
       const c = await timed('c', () => page.evaluate(([url, part, n, w]) => window.ccuBench.workerUpload(url, part, n, w, 'slice'), [stack.sinkUrl, PART_BYTES, IN_FLIGHT, WORKERS] as const));
+      const d = await timed('d', () => page.evaluate(([url, part, n]) => window.ccuBench.twoReadUpload(url, part, n, 'body-worker'), [stack.sinkUrl, PART_BYTES, IN_FLIGHT] as const));
       runs.a.push({ value: a, baseline: raw });
+      runs.d.push({ value: d, baseline: c });
+      if (a !== null && d !== null) dOverA.push(d / a);
       runs.b.push({ value: b, baseline: a });
       runs.c.push({ value: c, baseline: a });
-      ctx.log(`  design rep ${rep + 1}: A ${a?.toFixed(0) ?? '—'}, B ${b?.toFixed(1) ?? '—'}, C ${c?.toFixed(0) ?? '—'} MiB/s; raw ${raw?.toFixed(0) ?? '—'} MiB/s`);
+      ctx.log(`  design rep ${rep + 1}: A ${a?.toFixed(0) ?? '—'}, B ${b?.toFixed(1) ?? '—'}, C ${c?.toFixed(0) ?? '—'}, D ${d?.toFixed(0) ?? '—'} MiB/s; raw ${raw?.toFixed(0) ?? '—'} MiB/s`);
     }
   } finally {
     await page.close();
@@ -90,5 +107,6 @@ export async function measureSendDesign(ctx: BenchContext): Promise<BenchFigure[
     buildFigure(A_SPEC, runs.a, `${shape}; main-thread CPU ${ms(busy.a)}`),
     buildFigure(B_SPEC, runs.b, `${shape}, ${WORKERS} workers; main-thread CPU ${ms(busy.b)} (A: ${ms(busy.a)})`),
     buildFigure(C_SPEC, runs.c, `${shape}, ${WORKERS} workers; main-thread CPU ${ms(busy.c)} (A: ${ms(busy.a)})`),
+    buildFigure(D_SPEC, runs.d, `${shape}, hash pool + 1 sending worker; main-thread CPU ${ms(busy.d)} (A: ${ms(busy.a)}, C: ${ms(busy.c)}); D / A ${median(dOverA)?.toFixed(2) ?? '—'}`),
   ];
 }

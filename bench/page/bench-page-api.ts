@@ -7,6 +7,11 @@ import type { PartChecksumKind, ProviderName, UploadCounters, UploadErrorData, U
 /** One request the page sent, from the XHR / fetch hooks. */
 export interface NetEntry {
   kind: 'xhr' | 'fetch';
+  /**
+   * `worker`: an XHR sent by the element's body worker, logged from the page when the part is
+   * handed to the worker (start) and when its answer arrives back (end); otherwise the page's own.
+   */
+  via?: 'worker';
   method: string;
   /** Origin-less path, query dropped (presigned signatures never reach the results), as `net()` returns it. */
   path: string;
@@ -110,8 +115,11 @@ export interface BenchPageApi {
   rawSend(url: string, method: 'PUT' | 'POST', headers: Record<string, string>): Promise<Timed>;
   /** Hash (or only read) the picked file in workers: the product's HashPool, or the bench's read-only workers. */
   hash(variant: HashVariant): Promise<Timed>;
-  /** Design A: the HashPool reads a part to hash it, the main thread's XHR reads it again to send it. */
-  twoReadUpload(sinkUrl: string, partSize: number, concurrency: number): Promise<Timed>;
+  /**
+   * Design A: the HashPool reads a part to hash it, the main thread's XHR reads it again to send
+   * it (`from` `page`); design D: the same, sent by the product's WorkerBodySender (`body-worker`).
+   */
+  twoReadUpload(sinkUrl: string, partSize: number, concurrency: number, from?: 'page' | 'body-worker'): Promise<Timed>;
   /**
    * A worker hashes each part and sends it with its own XHR: design B sends the bytes it read
    * (`bytes`), design C sends `file.slice()` (design A off the main thread).

@@ -1,9 +1,12 @@
 // The page every browser measurement runs in (bench/page/index.html, built by Vite like an
-// app would build it). It loads the real element, engine, providers and hash pool, hooks XHR
-// and fetch to time the network, observes long tasks, and exposes `window.ccuBench`.
+// app would build it). It loads the real element, engine, providers and hash pool, hooks XHR,
+// fetch and the parts handed to the element's body worker to time the network, observes long
+// tasks, and exposes `window.ccuBench`.
 import { CLOUD_CHUNK_UPLOADER_TAG, HashPool, supportedProviders } from '../../src/index.js';
 import type { CloudChunkUploader, UploadSnapshot } from '../../src/index.js';
 import type { BenchPageApi, ElementUploadOutcome, HashVariant, LongFrame, LongTaskSummary, MountOptions, NetEntry, Timed } from './bench-page-api.js';
+import type { WorkerBodyProtocol } from '../../src/providers/worker-body-protocol.js';
+import { WorkerBodySender } from '../../src/providers/worker-body-sender.js';
 import type { WorkerPartDone, WorkerRequest } from './bench-worker-protocol.js';
 
 const INPUT_ID = 'bench-input';
@@ -56,6 +59,38 @@ XMLHttpRequest.prototype.send = function send(this: XMLHttpRequest, body?: Docum
     entry.status = this.status;
   }, { once: true });
   originalSend.call(this, body);
+};
+// Parts the element sends leave from its body worker (WorkerBodySender), whose XHR this page
+// cannot hook: they are logged when handed to the worker and when its answer arrives.
+type BodyCommand = WorkerBodyProtocol['command'];
+type BodyReply = WorkerBodyProtocol['reply'];
+const workerParts = new WeakMap<Worker, Map<number, NetEntry>>();
+const originalPostMessage = Object.getOwnPropertyDescriptor(Worker.prototype, 'postMessage')?.value as (this: Worker, message: unknown, ...rest: unknown[]) => void;
+Worker.prototype.postMessage = function postMessage(this: Worker, message: unknown, ...rest: unknown[]): void {
+  const command = message as Partial<BodyCommand> | null;
+  if (command?.kind === 'send' && command.body instanceof Blob) {
+    const sent = command as Extract<BodyCommand, { kind: 'send' }>;
+    const entry: NetEntry = { kind: 'xhr', via: 'worker', method: sent.method, path: sent.url, bytes: sent.body.size, start: performance.now(), end: null, status: null };
+    netLog.push(entry);
+    if (countTabBytes && entry.bytes > 0) sessionStorage.setItem(TAB_PART_BYTES, String(Number(sessionStorage.getItem(TAB_PART_BYTES) ?? 0) + entry.bytes));
+    let open = workerParts.get(this);
+    if (open === undefined) {
+      const parts = new Map<number, NetEntry>();
+      open = parts;
+      workerParts.set(this, parts);
+      this.addEventListener('message', (event: MessageEvent<BodyReply>) => {
+        const reply = event.data;
+        if (reply.kind !== 'done') return;
+        const done = parts.get(reply.id);
+        if (done === undefined) return;
+        parts.delete(reply.id);
+        done.end = performance.now();
+        done.status = reply.outcome.type === 'response' ? reply.outcome.status : 0;
+      });
+    }
+    open.set(sent.id, entry);
+  }
+  originalPostMessage.call(this, message, ...rest);
 };
 const originalFetch = globalThis.fetch.bind(globalThis);
 globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -323,13 +358,20 @@ async function hash(variant: HashVariant): Promise<Timed> {
   }
 }
 
-// ---- the two send designs ----
+// ---- the send designs ----
 
-async function twoReadUpload(sinkUrl: string, partSize: number, concurrency: number): Promise<Timed> {
+async function twoReadUpload(sinkUrl: string, partSize: number, concurrency: number, from: 'page' | 'body-worker' = 'page'): Promise<Timed> {
   const file = pickedFile();
   const parts = partRanges(file.size, partSize);
   const pool = new HashPool();
   const handle = pool.open(file);
+  // Design D: the product's sender, its worker started before the clock like the page's XHR is ready.
+  const sender = from === 'body-worker' ? new WorkerBodySender() : null;
+  if (sender !== null) await sender.send({ url: `${sinkUrl}/warm-up`, method: 'PUT', headers: {}, body: new Blob([]) }, () => undefined, new AbortController().signal);
+  const send = async (url: string, md5: string, body: Blob): Promise<number> => {
+    if (sender === null) return xhrSend(url, 'PUT', { 'content-md5': md5 }, body);
+    return (await sender.send({ url, method: 'PUT', headers: { 'content-md5': md5 }, body }, () => undefined, new AbortController().signal)).status;
+  };
   const started = performance.now();
   let bytes = 0;
   try {
@@ -347,14 +389,15 @@ async function twoReadUpload(sinkUrl: string, partSize: number, concurrency: num
     await inParallel(parts, concurrency, async (part) => {
       for (let ahead = part.index + 1; ahead <= Math.min(parts.length - 1, part.index + concurrency + 2); ahead++) void checksum(ahead).catch(() => undefined);
       const md5 = await checksum(part.index);
-      const status = await xhrSend(`${sinkUrl}/two-read/${part.index}`, 'PUT', { 'content-md5': md5 }, file.slice(part.start, part.end));
+      const status = await send(`${sinkUrl}/two-read/${part.index}`, md5, file.slice(part.start, part.end));
       if (status !== 200) throw new Error(`sink answered ${status}`);
       bytes += part.end - part.start;
     });
-    return { ms: performance.now() - started, bytes, detail: { hashed: handle.bytesHashed } };
+    return { ms: performance.now() - started, bytes, detail: { hashed: handle.bytesHashed, transport: sender?.transport ?? 'page' } };
   } finally {
     handle.close();
     pool.dispose();
+    sender?.dispose();
   }
 }
 
