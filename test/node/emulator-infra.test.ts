@@ -58,6 +58,17 @@ void describe('Adler32', () => {
     for (let i = 0; i < bytes.length; i += 777) pieces.update(bytes.subarray(i, i + 777));
     assert.equal(pieces.value, whole);
   });
+
+  void it('gives the same values in WebAssembly (Adler32.create) as the JS reference, read as often as wanted', async () => {
+    assert.equal((await Adler32.create()).value, 1);
+    assert.equal((await Adler32.create()).update(Buffer.from('Wikipedia')).value, 300286872);
+    const bytes = randomBytes(100_003);
+    const wasm = await Adler32.create();
+    wasm.update(bytes.subarray(0, 5000));
+    assert.equal(wasm.value, new Adler32().update(bytes.subarray(0, 5000)).value);
+    wasm.update(bytes.subarray(5000));
+    assert.equal(wasm.toString(), new Adler32().update(bytes).toString());
+  });
 });
 
 void describe('parseMultipart', () => {

@@ -494,7 +494,7 @@ export class FeishuEmulator implements EmulatorFlavour {
   ): Promise<{ form: MultipartResult; temp: TempBlob | undefined; adler: Adler32; refused: boolean }> {
     const boundary = multipartBoundary(ctx.header('content-type'));
     if (boundary === undefined) fail(1061002, 'Content-Type must be multipart/form-data with a boundary');
-    const adler = new Adler32();
+    const adler = await Adler32.create();
     let temp: TempBlob | undefined;
     let refused = false;
     try {
