@@ -7,14 +7,13 @@ import type { UploadSnapshot } from '../core/upload-snapshot.js';
 import {
   UploadEngine,
   isPersistentFileHandle,
-  isUploadRecord,
+  lazyHashService,
+  lazyUploadStore,
   type PersistentFileHandle,
   type UploadEngineOptions,
   type UploadEngineOptionsPatch,
-  type UploadRecord,
 } from '../engine/index.js';
-import { HashPool } from '../hashing/index.js';
-import { IdbRecordStore } from '../persistence/index.js';
+import { mayHoldRecords } from '../persistence/may-hold-records.js';
 import { createProviderClient, supportedProviders } from '../providers/registry.js';
 import { workerBodyOnDemand } from '../providers/worker-body-on-demand.js';
 import { cloudChunkUploaderStyles } from './cloud-chunk-uploader.styles.js';
@@ -486,10 +485,12 @@ export class CloudChunkUploader extends LitElement {
     const options: UploadEngineOptions = {
       ...derived,
       provider: createProviderClient(this.provider, { endpoint: this.endpoint, sendBody: this.#sendBody }),
-      hasher: new HashPool(),
+      // The pool, the store and the provider client load on first use (issue 7 item 9): a page
+      // that shows the element but uploads nothing loads none of them.
+      hasher: lazyHashService(async () => new (await import('../hashing/hash-pool.js')).HashPool()),
       // Resume after reload (issue 4). Records are scoped to the endpoint: a ticket is only
       // valid at the backend that issued it. Without IndexedDB the store keeps them in memory.
-      store: new IdbRecordStore<UploadRecord>({ isValid: isUploadRecord }),
+      store: lazyUploadStore(async () => (await import('../engine/upload-record-store.js')).uploadRecordStore(), { mayHoldRecords: () => mayHoldRecords() }),
       storeScope: this.endpoint,
     };
     return new UploadEngine(options);

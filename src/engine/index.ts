@@ -8,3 +8,5 @@ export * from './upload-locks.js';
 export * from './persistent-file-handle.js';
 export * from './file-fingerprint.js';
 export * from './is-upload-record.js';
+export * from './lazy-hash-service.js';
+export * from './lazy-upload-store.js';

@@ -1,9 +1,7 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
 import { MemoryRecordStore } from './memory-record-store.js';
+import { RECORD_DB_NAME } from './may-hold-records.js';
 import type { FinishedMark, RecordStore, RecordStoreProblem, StoredRecord } from './record-store.js';
-
-/** Default database name (one per origin, shared by every uploader on the site). */
-export const RECORD_DB_NAME = 'cloud-chunk-uploader';
 
 /**
  * Give up on a database that does not open within this long (ms), e.g. because a tab still
@@ -222,6 +220,9 @@ export class IdbRecordStore<T extends StoredRecord> implements RecordStore<T> {
     if (typeof globalThis.indexedDB === 'undefined') throw new DOMException('IndexedDB is not available here', 'NotSupportedError');
     let opened: IDBPDatabase<RecordDb> | undefined;
     let timedOut = false;
+    // idb patches IndexedDB's prototypes when its module runs, so bundlers keep it wherever it is
+    // imported statically; loaded here, it costs a page nothing until a store opens (issue 7 item 9).
+    const { openDB } = await import('idb');
     const opening = openDB<RecordDb>(this.#name, RECORD_DB_VERSION, {
       upgrade: (db, oldVersion) => {
         for (let step = oldVersion; step < MIGRATIONS.length; step += 1) MIGRATIONS[step]?.(db);
