@@ -1,7 +1,10 @@
 // Issue 7 item 9: what an app ships for the element, built by `vite build` as an app builds it
 // (bench/page/bundle.html imports the package's browser entry): min+gzip of the main-thread JS
-// and of the hash worker chunk, against headless Uppy 6 (@uppy/core + @uppy/aws-s3) built the
-// same way in the same build. Sizes do not vary between runs: one build, no repetitions.
+// a page loads, against headless Uppy 6 (@uppy/core + @uppy/aws-s3) built the same way in the
+// same build, and of the hash worker chunk. The element loads its provider client, hash pool and
+// record store on first use, so two rows: what page load fetches (the goal), and page load plus
+// everything the first upload to S3 fetches, so no byte hides in a lazy chunk. Sizes do not
+// vary between runs: one build, no repetitions.
 import { gzipSync } from 'node:zlib';
 import type { BenchContext } from './bench-context.js';
 import { buildBenchPages } from './build-pages.js';
@@ -34,26 +37,34 @@ export async function measureBundle(ctx: BenchContext): Promise<BenchFigure[]> {
   const { output } = await buildBenchPages('bundle', false);
   const chunks = output.filter((o) => o.type === 'chunk');
   const byFile = new Map(chunks.map((c) => [c.fileName, c]));
-  // The entry and everything it imports, statically or dynamically: all of it runs on the main thread.
-  const closure = (entry: string): string[] => {
+  // The entry and what it imports; `follow` says which dynamic imports count as loaded too.
+  const closure = (entry: string, follow: (chunk: string) => boolean): string[] => {
     const seen = new Set<string>();
     const visit = (name: string): void => {
       const chunk = byFile.get(name);
       if (chunk === undefined || seen.has(name)) return;
       seen.add(name);
-      for (const next of [...chunk.imports, ...chunk.dynamicImports]) visit(next);
+      for (const next of chunk.imports) visit(next);
+      for (const next of chunk.dynamicImports) if (follow(next)) visit(next);
     };
     visit(entry);
     return [...seen];
   };
+  // Page load: static imports only (the page's restore on connect loads nothing when nothing is
+  // stored; test/browser/element-lazy.test.ts checks that). First S3 upload: every lazy chunk
+  // but the other providers' clients (the hash pool, the record store, idb, the S3 client and
+  // whatever the element loads to send bodies), counted whether or not this upload needs it.
+  const otherProvider = /\/src\/providers\/(feishu|pds|cos-legacy)\.ts$/;
+  const pageLoad = (): boolean => false;
+  const firstS3Upload = (name: string): boolean => !otherProvider.test(byFile.get(name)?.facadeModuleId ?? '');
   const entryOf = (html: string): string | undefined => chunks.find((c) => c.isEntry && c.facadeModuleId?.endsWith(`/${html}`) === true)?.fileName;
-  const measure = (html: string): { gz: number; min: number; breakdown: Map<string, number> } | null => {
+  const measure = (html: string, follow: (chunk: string) => boolean = firstS3Upload): { gz: number; min: number; breakdown: Map<string, number> } | null => {
     const entry = entryOf(html);
     if (entry === undefined) return null;
     const breakdown = new Map<string, number>();
     let min = 0;
     let size = 0;
-    for (const name of closure(entry)) {
+    for (const name of closure(entry, follow)) {
       const chunk = byFile.get(name);
       if (chunk === undefined) continue;
       min += Buffer.byteLength(chunk.code);
@@ -62,17 +73,24 @@ export async function measureBundle(ctx: BenchContext): Promise<BenchFigure[]> {
     }
     return { gz: size, min, breakdown };
   };
-  const ours = measure('bundle.html');
+  const ours = measure('bundle.html', pageLoad);
+  const oursS3 = measure('bundle.html', firstS3Upload);
+  // Uppy loads everything up front; following its dynamic imports too keeps the baseline whole.
   const uppy = measure('uppy-bundle.html');
   const worker = output.find((o) => o.type === 'asset' && /(^|\/)hash\.worker-[^/]*\.js$/.test(o.fileName));
   const workerGz = worker?.type === 'asset' ? gz(worker.source) : null;
-  const top = ours === null ? '' : [...ours.breakdown.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6)
+  const top = (m: typeof ours): string => m === null ? '' : [...m.breakdown.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6)
     .map(([name, bytes]) => `${name} ${(bytes / KB).toFixed(1)}`).join(', ');
-  ctx.log(`  bundle: main ${ours === null ? '—' : (ours.gz / KB).toFixed(1)} KB gz, worker ${workerGz === null ? '—' : (workerGz / KB).toFixed(1)} KB gz, Uppy ${uppy === null ? '—' : (uppy.gz / KB).toFixed(1)} KB gz`);
+  const kb = (m: typeof ours): string => (m === null ? '—' : (m.gz / KB).toFixed(1));
+  ctx.log(`  bundle: page load ${kb(ours)} KB gz, + first S3 upload ${kb(oursS3)} KB gz, worker ${workerGz === null ? '—' : (workerGz / KB).toFixed(1)} KB gz, Uppy ${kb(uppy)} KB gz`);
   const main: FigureSpec = {
-    id: 'bundle.main-thread', item: 9, title: 'main-thread JS of the element (vite build, min+gz)', unit: 'KB',
+    id: 'bundle.main-thread', item: 9, title: 'main-thread JS of the element at page load (vite build, min+gz)', unit: 'KB',
     baseline: 'headless Uppy 6 core + @uppy/aws-s3, same build', ratioLabel: 'ours / Uppy', goal: '≤ 20 KB',
     judge: ({ value }) => value * KB <= MAIN_THREAD_GOAL_BYTES,
+  };
+  const withS3: FigureSpec = {
+    id: 'bundle.first-s3-upload', item: 9, title: 'main-thread JS after the first upload to S3: page load + lazy chunks (min+gz)', unit: 'KB',
+    baseline: 'headless Uppy 6 core + @uppy/aws-s3, same build', ratioLabel: 'ours / Uppy', goal: '',
   };
   const workerSpec: FigureSpec = {
     id: 'bundle.worker', item: 9, title: 'hash worker chunk (comlink + hash-wasm, wasm inlined; min+gz)', unit: 'KB',
@@ -81,7 +99,9 @@ export async function measureBundle(ctx: BenchContext): Promise<BenchFigure[]> {
   const mainKb = ours === null ? null : ours.gz / KB;
   return [
     buildFigure(main, [{ value: mainKb, baseline: uppy === null ? null : uppy.gz / KB, extra: { minKB: ours === null ? null : ours.min / KB } }],
-      `minified ${ours === null ? '—' : (ours.min / KB).toFixed(1)} KB; largest parts before gzip (KB): ${top}`),
+      `minified ${ours === null ? '—' : (ours.min / KB).toFixed(1)} KB; largest parts before gzip (KB): ${top(ours)}`),
+    buildFigure(withS3, [{ value: oursS3 === null ? null : oursS3.gz / KB, baseline: uppy === null ? null : uppy.gz / KB, extra: { minKB: oursS3 === null ? null : oursS3.min / KB } }],
+      `each chunk gzipped alone, as served; minified ${oursS3 === null ? '—' : (oursS3.min / KB).toFixed(1)} KB; largest parts before gzip (KB): ${top(oursS3)}`),
     buildFigure(workerSpec, [{ value: workerGz === null ? null : workerGz / KB, baseline: mainKb }], 'loaded by the first hash job, not at page load'),
   ];
 }
