@@ -1,6 +1,7 @@
 // Vite: the demo page's dev server (`npm start`, or `npx vite` beside `npm run emulator`
 // and `npm run server`) and `vite build`. The page learns where the backend and the
 // emulator are from /demo-config.json, which the plugin below serves.
+import { join } from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import {
   DEFAULT_DEMO_CONFIG,
@@ -92,9 +93,24 @@ export function createDemoViteConfig(options: DemoServerOptions): UserConfig {
     preview: { host: options.host, port: options.port, strictPort: true },
     // Pre-bundle every dependency up front, including the hash worker's, so Vite never
     // discovers one mid-upload and reloads the page.
-    optimizeDeps: { include: ['lit', 'lit/directives/class-map.js', 'lit/directives/repeat.js', 'lit/directives/style-map.js', 'comlink', 'hash-wasm'] },
+    // React and Vue are the framework demo pages' (demo/react.html, demo/vue.html).
+    optimizeDeps: {
+      include: ['lit', 'lit/directives/class-map.js', 'lit/directives/repeat.js', 'lit/directives/style-map.js', 'comlink', 'hash-wasm', 'react', 'react-dom/client', 'vue'],
+    },
     worker: { format: 'es' },
-    build: { target: 'es2022', outDir: 'dist', sourcemap: true },
+    build: {
+      target: 'es2022',
+      outDir: 'dist',
+      sourcemap: true,
+      // Every page, not only index.html (Vite's default input).
+      rolldownOptions: {
+        input: {
+          main: join(import.meta.dirname, 'index.html'),
+          react: join(import.meta.dirname, 'demo/react.html'),
+          vue: join(import.meta.dirname, 'demo/vue.html'),
+        },
+      },
+    },
   };
 }
 
