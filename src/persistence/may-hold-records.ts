@@ -7,9 +7,9 @@ const LOOK_TIMEOUT_MS = 2000;
 /**
  * A cheap look, in raw IndexedDB without `idb`, at whether the record database may hold
  * upload records: false only when the database does not exist or its `uploads` store is
- * empty. Everything else (no IndexedDB, an error, an older schema, a slow open) answers true,
- * so the real store opens and reports the problem as it always does. It never creates the
- * database: an open that would create it is aborted in its upgrade.
+ * empty. Everything else (no IndexedDB or no `databases()`, an error, an older schema, a slow
+ * open) answers true, so the real store opens and reports the problem as it always does. It
+ * only opens a database `databases()` lists, and aborts the upgrade should it have vanished.
  *
  * It lets the element skip loading the store on page load when there is nothing to restore
  * (issue 7 item 9).
@@ -17,9 +17,16 @@ const LOOK_TIMEOUT_MS = 2000;
  * @example
  * if (await mayHoldRecords()) records = await store.list();
  */
-export function mayHoldRecords(name: string = RECORD_DB_NAME): Promise<boolean> {
+export async function mayHoldRecords(name: string = RECORD_DB_NAME): Promise<boolean> {
   const factory = globalThis.indexedDB as IDBFactory | undefined;
-  if (factory === undefined) return Promise.resolve(true);
+  // Without databases() an open could create the database (WebKit keeps one whose upgrade was
+  // aborted, at a version that would skip the store's first migration): let the store decide.
+  if (factory === undefined || typeof factory.databases !== 'function') return true;
+  try {
+    if (!(await factory.databases()).some((db) => db.name === name)) return false;
+  } catch {
+    return true;
+  }
   return new Promise<boolean>((resolve) => {
     let settled = false;
     const settle = (answer: boolean): void => {
