@@ -23,6 +23,7 @@ import { measureHashing } from './measure-hashing.js';
 import { measureMainThread } from './measure-main-thread.js';
 import { measureMemory } from './measure-memory.js';
 import { measureSendDesign } from './measure-send-design.js';
+import { measureSender } from './measure-sender.js';
 import { measureResume } from './measure-resume.js';
 import { measureS3Options } from './measure-s3-options.js';
 import { measureThroughput } from './measure-throughput.js';
@@ -58,6 +59,7 @@ const MEASUREMENTS: readonly Measurement[] = [
   { name: 'memory', item: 6, title: 'heap 256 MiB vs 2 GiB, and first byte', estimateSec: 90, run: measureMemory },
   { name: 'resume', item: 7, title: 'resume after a reload at 50 %', estimateSec: 50, run: measureResume },
   { name: 'design', item: 0, title: 'send designs: two reads, read once, worker sends', estimateSec: 25, run: measureSendDesign },
+  { name: 'sender', item: 0, title: 'body worker vs XHR in the page, through the element', estimateSec: 45, run: measureSender },
   { name: 's3-options', item: 0, title: 'S3 knobs: part checksum and part size', estimateSec: 120, run: measureS3Options, optIn: true },
 ];
 

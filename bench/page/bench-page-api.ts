@@ -29,6 +29,12 @@ export interface MountOptions {
   target: string;
   concurrency?: number;
   chunkSize?: number;
+  /**
+   * `main-thread`: the element's body worker is replaced by one that says it has no XHR, so its
+   * WorkerBodySender falls back to XHR in the page (the baseline of the `sender` measurement).
+   * Default `worker`, the product's path.
+   */
+  bodySender?: 'worker' | 'main-thread';
 }
 
 /** One upload through the element, start to finish. */

@@ -92,6 +92,16 @@ Worker.prototype.postMessage = function postMessage(this: Worker, message: unkno
   }
   originalPostMessage.call(this, message, ...rest);
 };
+// The `sender` measurement's baseline: a body worker that loads and says it has no XHR, so the
+// element's sender takes its main-thread fallback (XHR in this page) for the whole upload.
+let bodyWorkerWithoutXhr = false;
+const NO_XHR_WORKER_URL = URL.createObjectURL(new Blob([`postMessage(${JSON.stringify({ kind: 'ready', xhr: false } satisfies BodyReply)});`], { type: 'text/javascript' }));
+const NativeWorker = globalThis.Worker;
+globalThis.Worker = class BenchWorker extends NativeWorker {
+  constructor(url: string | URL, options?: WorkerOptions) {
+    super(bodyWorkerWithoutXhr && String(url).includes('worker-body') ? NO_XHR_WORKER_URL : url, options);
+  }
+};
 const originalFetch = globalThis.fetch.bind(globalThis);
 globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
   const url = input instanceof Request ? input.url : String(input);
@@ -287,6 +297,7 @@ async function mountElement(options: MountOptions): Promise<void> {
   el.target = options.target;
   if (options.concurrency !== undefined) el.concurrency = options.concurrency;
   if (options.chunkSize !== undefined) el.chunkSize = options.chunkSize;
+  bodyWorkerWithoutXhr = options.bodySender === 'main-thread';
   document.body.append(el);
   await el.updateComplete;
   // The pick itself: the element's input fires `change` inside its shadow root (not composed).
