@@ -36,7 +36,10 @@ export async function watchPartPutsTo(page: Page, watch: PartPutWatch): Promise<
   await page.addInitScript({ content: countPartPuts(watch) });
 }
 
-/** The init script of {@link watchPartPutsTo}: the app sends part bodies with `new XMLHttpRequest()` (send-body.ts). */
+/**
+ * The init script of {@link watchPartPutsTo}: part bodies go out with `new XMLHttpRequest()` in
+ * the page (send-body.ts) or through the element's body worker (worker-body-sender.ts).
+ */
 function countPartPuts(watch: PartPutWatch): string {
   const close = watch.closeAt === 'done'
     ? `let done = false;
@@ -63,6 +66,31 @@ function countPartPuts(watch: PartPutWatch): string {
         ${close}
       }
       return super.send(body);
+    }
+  };
+  // The element sends part bodies from its body worker (worker-body-sender.ts): a part opens when
+  // handed to the worker and closes when its answer arrives. The listener is added in the
+  // constructor, before the sender's own, so a part closes before the next one can start.
+  const BaseWorker = window.Worker;
+  window.Worker = class extends BaseWorker {
+    constructor(...args) {
+      super(...args);
+      const open = new Set();
+      this.addEventListener('message', (event) => {
+        const reply = event.data;
+        if (reply && reply.kind === 'done' && open.delete(reply.id)) stats.open -= 1;
+      });
+      this.__partPutsOpen = open;
+    }
+    postMessage(message, ...rest) {
+      if (message && message.kind === 'send' && message.method === 'PUT' && String(message.url).includes(${JSON.stringify(watch.urlIncludes)})) {
+        this.__partPutsOpen.add(message.id);
+        stats.open += 1;
+        stats.total += 1;
+        stats.max = Math.max(stats.max, stats.open);
+        stats.lastSendAt = performance.now();
+      }
+      return super.postMessage(message, ...rest);
     }
   };
 })();`;
