@@ -97,6 +97,9 @@ export function createDemoViteConfig(options: DemoServerOptions): UserConfig {
     optimizeDeps: {
       include: ['lit', 'lit/directives/class-map.js', 'lit/directives/repeat.js', 'lit/directives/style-map.js', 'comlink', 'hash-wasm', 'react', 'react-dom/client', 'vue'],
     },
+    // Vue's bundler build reads these compile-time flags (what @vitejs/plugin-vue would define);
+    // the Vue demo page uses the Composition API only.
+    define: { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
     worker: { format: 'es' },
     build: {
       target: 'es2022',
