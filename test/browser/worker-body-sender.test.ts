@@ -192,6 +192,29 @@ describe('WorkerBodySender (part bodies sent from a worker)', () => {
     }
   });
 
+  it('fails the requests in flight as retryable network errors when its worker dies, and starts a new worker for the next part', async () => {
+    await testEnv();
+    let started = 0;
+    const sender = new WorkerBodySender({
+      createWorker: () => {
+        started += 1;
+        if (started > 1) return new Worker(new URL('../../src/providers/worker-body.worker.ts', import.meta.url), { type: 'module' });
+        // Says it can send, then throws on the first request: the page sees the worker's error event.
+        const source = `postMessage(${JSON.stringify({ kind: 'ready', xhr: true })}); onmessage = () => { throw new Error('worker died'); };`;
+        return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+      },
+    });
+    try {
+      const request = { url: '/__test-env', method: 'POST' as const, headers: {}, body: new Blob(['{}']) };
+      const died = await uploadRejection(sender.send(request, noProgress, never));
+      equal([died.code, died.kind], ['network', 'retry'], 'the request on the dead worker');
+      equal((await sender.send(request, noProgress, never)).status, 200, 'the next request goes through');
+      equal([started, sender.transport], [2, 'worker'], 'a new worker, still the worker path');
+    } finally {
+      sender.dispose();
+    }
+  });
+
   it('stops its worker once idle and starts a new one for the next part', async () => {
     await testEnv();
     let started = 0;
