@@ -5,18 +5,9 @@ import type { UploadResult } from '../src/core/protocol.js';
 import { isProviderName } from '../src/core/provider-name.js';
 import type { CloudChunkUploader } from '../src/element/cloud-chunk-uploader.js';
 import { formatBytes } from '../src/element/format-bytes.js';
-import { DEMO_CONFIG_PATH, DEFAULT_DEMO_CONFIG, type DemoConfig } from './demo-config.js';
+import type { DemoConfig } from './demo-config.js';
+import { loadDemoConfig } from './load-demo-config.js';
 
-/** Read the URLs `npm start` chose (served by the Vite plugin); a static build falls back to the defaults. */
-async function loadConfig(): Promise<DemoConfig> {
-  try {
-    const response = await fetch(DEMO_CONFIG_PATH, { cache: 'no-store' });
-    if (response.ok) return { ...DEFAULT_DEMO_CONFIG, ...((await response.json()) as Partial<DemoConfig>) };
-  } catch {
-    // No dev server (e.g. `vite preview` of a build): use the documented default ports.
-  }
-  return DEFAULT_DEMO_CONFIG;
-}
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -83,7 +74,7 @@ async function applyFaults(config: DemoConfig, faults: Record<string, unknown>):
 }
 
 async function main(): Promise<void> {
-  const config = await loadConfig();
+  const config = await loadDemoConfig();
   const uploader = byId<CloudChunkUploader>('uploader');
   const provider = byId<HTMLSelectElement>('provider');
   const target = byId<HTMLInputElement>('target');

@@ -10,71 +10,9 @@
 // `@upload-success` in a template does).
 import { createApp, defineComponent, h, ref, type PropType, type VNode } from 'vue';
 import { formatBytes, isProviderName, supportedProviders, type ProviderName, type UploadSnapshot } from '../src/index.js';
-import { DEMO_CONFIG_PATH, DEFAULT_DEMO_CONFIG, type DemoConfig } from './demo-config.js';
-
-/** One row of the app's own list, built from the element's events. */
-interface AppUpload {
-  readonly id: string;
-  readonly name: string;
-  readonly size: number;
-  readonly status: UploadSnapshot['status'];
-  /** Whole percent acknowledged by the provider. */
-  readonly percent: number;
-  /** Where the provider stored it (file token, file id, key or resource path), once done. */
-  readonly stored?: string;
-  /** Why it failed, in the element's words. */
-  readonly problem?: string;
-}
-
-const MiB = 1024 * 1024;
-
-/** Part sizes the app offers (a preference: Feishu and Lark dictate 4 MiB and ignore it). */
-const CHUNK_SIZES: readonly { label: string; bytes: number | undefined }[] = [
-  { label: 'provider default', bytes: undefined },
-  { label: '8 MiB', bytes: 8 * MiB },
-  { label: '16 MiB', bytes: 16 * MiB },
-];
-
-const LANGUAGES: readonly { label: string; lang: string }[] = [
-  { label: 'English', lang: 'en' },
-  { label: '中文', lang: 'zh-CN' },
-];
-
-/** Read the URLs `npm start` chose (served by the Vite plugin); a static build falls back to the defaults. */
-async function loadConfig(): Promise<DemoConfig> {
-  try {
-    const response = await fetch(DEMO_CONFIG_PATH, { cache: 'no-store' });
-    if (response.ok) return { ...DEFAULT_DEMO_CONFIG, ...((await response.json()) as Partial<DemoConfig>) };
-  } catch {
-    // No dev server (e.g. `vite preview` of a build): use the documented default ports.
-  }
-  return DEFAULT_DEMO_CONFIG;
-}
-
-function storedAs(upload: UploadSnapshot): string | undefined {
-  const result = upload.result;
-  return result?.fileToken ?? result?.fileId ?? result?.key ?? result?.resourcePath;
-}
-
-/** The app's row for a snapshot: plain data, so Vue never makes the element's frozen objects reactive. */
-function toRow(upload: UploadSnapshot): AppUpload {
-  const stored = storedAs(upload);
-  return {
-    id: upload.id,
-    name: upload.name,
-    size: upload.size,
-    status: upload.status,
-    percent: Math.floor(upload.progress * 100),
-    ...(stored !== undefined && { stored }),
-    ...(upload.error !== undefined && { problem: upload.error.message }),
-  };
-}
-
-function stateText(row: AppUpload): string {
-  if (row.status === 'done') return `stored as ${row.stored ?? '?'}`;
-  if (row.status === 'failed') return `failed: ${row.problem ?? 'unknown error'}`;
-  return `${row.status} ${String(row.percent)} %`;
-}
+import { appUploadState, CHUNK_SIZES, LANGUAGES, toAppUpload, type AppUpload } from './app-upload.js';
+import type { DemoConfig } from './demo-config.js';
+import { loadDemoConfig } from './load-demo-config.js';
 
 /** The file list, rendered by Vue from the events (file names are text children: Vue sets textContent). */
 function uploadList(rows: readonly AppUpload[]): VNode {
@@ -88,7 +26,7 @@ function uploadList(rows: readonly AppUpload[]): VNode {
         ' ',
         h('span', { class: 'muted' }, `(${formatBytes(row.size)})`),
         ' — ',
-        h('span', { class: 'app-upload-state' }, stateText(row)),
+        h('span', { class: 'app-upload-state' }, appUploadState(row)),
       ]),
     ),
   );
@@ -115,7 +53,7 @@ const App = defineComponent({
 
     // One listener for every per-upload event: upsert the row, note the event.
     const track = (event: CustomEvent<{ upload: UploadSnapshot }>): void => {
-      const row = toRow(event.detail.upload);
+      const row = toAppUpload(event.detail.upload);
       const index = rows.value.findIndex((r) => r.id === row.id);
       if (index === -1) rows.value.push(row);
       else rows.value[index] = row;
@@ -210,7 +148,7 @@ const App = defineComponent({
 });
 
 async function main(): Promise<void> {
-  const config = await loadConfig();
+  const config = await loadDemoConfig();
   createApp(App, { config }).mount('#app');
 }
 
