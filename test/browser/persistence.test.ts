@@ -83,6 +83,11 @@ describe('resume after the page goes away', () => {
 
   before(async () => {
     env = await testEnv();
+    // The tests count restored uploads, and IndexedDB is shared by every test file of this
+    // origin: start from an origin with none stored.
+    const clean = await ElementHarness.create({ endpoint: env.backendUrl, target: env.target });
+    await clean.element.clearStoredUploads();
+    clean.remove();
   });
 
   afterEach(async () => {
