@@ -176,6 +176,26 @@ void describe('PDS serial upload', () => {
     assert.deepEqual((await api.download(String(link.json['url']))).bytes, Buffer.from(bytes));
   });
 
+  void it('honours a Range on a download: 206 with Content-Range and exactly those bytes, 416 InvalidRange past the end', async (t) => {
+    const { api } = await pdsFixture(t);
+    const bytes = new Uint8Array(randomBytes(2 * PART + 50));
+    const c = await serialUpload(api, bytes);
+    const done = await api.complete(c.fileId, c.uploadId);
+    assert.equal(done.status, 200, done.text);
+    const url = String(done.json['download_url']);
+    const middle = await fetch(url, { headers: { Range: `bytes=${PART - 10}-${PART + 9}` } });
+    assert.equal(middle.status, 206);
+    assert.equal(middle.headers.get('content-range'), `bytes ${PART - 10}-${PART + 9}/${bytes.length}`);
+    assert.equal(middle.headers.get('content-length'), '20');
+    assert.deepEqual(Buffer.from(await middle.arrayBuffer()), Buffer.from(bytes.subarray(PART - 10, PART + 10)));
+    const suffix = await fetch(url, { headers: { Range: 'bytes=-7' } });
+    assert.equal(suffix.status, 206);
+    assert.deepEqual(Buffer.from(await suffix.arrayBuffer()), Buffer.from(bytes.subarray(bytes.length - 7)));
+    const past = await fetch(url, { headers: { Range: `bytes=${bytes.length}-` } });
+    assert.equal(past.status, 416);
+    assert.equal(xmlCode(await past.text()), 'InvalidRange');
+  });
+
   void it('refuses an out-of-order part with 400 PartNotSequential and a re-sent part with 409', async (t) => {
     const { api } = await pdsFixture(t);
     const bytes = new Uint8Array(randomBytes(3 * PART));

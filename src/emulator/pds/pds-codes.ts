@@ -50,6 +50,7 @@ export const OSS_CODE_STATUS: Readonly<Record<string, number>> = {
   InvalidArgument: 400,
   PartNotSequential: 400,
   EntityTooLarge: 400,
+  InvalidRange: 416,
   PartAlreadyExist: 409,
   RequestTimeout: 400,
   InternalError: 500,

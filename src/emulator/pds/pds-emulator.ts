@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { readAdminJson } from '../infra/admin-routes.js';
+import { parseRange, sendStoredObject } from '../infra/byte-range.js';
 import type { TempBlob } from '../infra/blob-store.js';
 import type { EmulatorClock } from '../infra/emulator-clock.js';
 import type { EmulatorContext } from '../infra/emulator-context.js';
@@ -1053,21 +1053,16 @@ export class PdsEmulator implements EmulatorFlavour {
     if (!file || file.status !== 'available' || file.blobKey === undefined || ctx.params['bucket'] !== this.config.domainId) ossFail('NoSuchKey', 'The specified key does not exist.');
     const size = await this.#state.store.objectSize(file.blobKey);
     if (size === undefined) ossFail('NoSuchKey', 'The stored bytes are gone.');
-    ctx.res.writeHead(200, {
+    const range = parseRange(ctx.header('range'), size);
+    // OSS answers 416 InvalidRange for an unsatisfiable range (with `x-oss-range-behavior: standard`;
+    // the emulator always behaves so, like its other flavours).
+    if (range === 'unsatisfiable') ossFail('InvalidRange', `The requested range cannot be satisfied (object size ${size}).`);
+    const headers: OutgoingHttpHeaders = {
       'Content-Type': file.contentType,
-      'Content-Length': size,
       'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
       ETag: `"${file.contentHash ?? ''}"`,
       'x-oss-hash-crc64ecma': file.crc64 ?? '',
-    });
-    if (size === 0) {
-      ctx.res.end();
-      return;
-    }
-    try {
-      await pipeline(this.#state.store.openObject(file.blobKey), ctx.res);
-    } catch {
-      // the client went away mid-download
-    }
+    };
+    await sendStoredObject(ctx, this.#state.store, { key: file.blobKey, size, range, headers });
   }
 }
