@@ -17,7 +17,7 @@ import { HttpError } from './http-error.js';
 import { localOnlyAuthenticate } from './local-only-authenticate.js';
 import type { ServerProvider } from './providers/server-provider.js';
 import { serverProviderRegistry, type ServerProvidersConfig } from './providers/server-provider-registry.js';
-import { TicketSigner, type UploadTicket } from './ticket-signer.js';
+import { partLength, TicketSigner, type UploadTicket } from './ticket-signer.js';
 import { MAX_CREATE_BODY_BYTES, validateCreateRequest } from './validate-create-request.js';
 
 /** Default lifetime of an upload ticket (ms): 1 h, renewable. */
@@ -286,12 +286,6 @@ export function createUploadHandler(options: UploadHandlerOptions): (request: Re
   });
 
   return async (request) => app.fetch(request);
-}
-
-/** Byte length of part `index` under the ticket's plan: all full but the last. */
-function partLength(ticket: UploadTicket, index: number): number {
-  if (index < ticket.partCount - 1) return ticket.partSize;
-  return ticket.size - ticket.partSize * (ticket.partCount - 1);
 }
 
 function sizeMismatch(index: number, length: number, cause?: unknown): HttpError {

@@ -29,6 +29,12 @@ export interface UploadTicket {
   expiresAt: number;
 }
 
+/** Byte length of part `index` under an upload ticket's plan: every part full but the last. */
+export function partLength(ticket: UploadTicket, index: number): number {
+  if (index < ticket.partCount - 1) return ticket.partSize;
+  return ticket.size - ticket.partSize * (ticket.partCount - 1);
+}
+
 /** What a download ticket authorizes: reading one stored file through the backend. */
 export interface DownloadTicket {
   typ: 'download';

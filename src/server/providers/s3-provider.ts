@@ -10,7 +10,7 @@ import type {
   UploadResult,
 } from '../../core/index.js';
 import { HttpError } from '../http-error.js';
-import type { UploadTicket } from '../ticket-signer.js';
+import { partLength, type UploadTicket } from '../ticket-signer.js';
 import { escapeS3Xml, parseS3Xml, s3XmlChildren, s3XmlText, type S3XmlElement } from './parse-s3-xml.js';
 import { s3Error } from './s3-error-table.js';
 import { encodeS3Key, S3RequestSigner } from './s3-request-signer.js';
@@ -428,11 +428,6 @@ export class S3Provider implements ServerProvider {
     const byStatus: Record<number, string> = { 403: 'AccessDenied', 404: 'NoSuchUpload', 500: 'InternalError', 503: 'ServiceUnavailable' };
     return s3Error(byStatus[response.status] ?? `HTTP${response.status}`, response.status);
   }
-}
-
-/** Byte length of part `index` under the ticket's plan: all full but the last. */
-function partLength(ticket: UploadTicket, index: number): number {
-  return index < ticket.partCount - 1 ? ticket.partSize : ticket.size - ticket.partSize * (ticket.partCount - 1);
 }
 
 /** The body as text, or null when it is larger than MAX_RESPONSE_BYTES or unreadable. */
