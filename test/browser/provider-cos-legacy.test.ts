@@ -7,7 +7,8 @@ import { HashPool } from '../../src/hashing/index.js';
 import { COS_SIGNATURE_REFRESH_MARGIN_MS, createCosLegacyClient, createProviderClient, sendBody } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
 import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
-import { randomFile, sha1Hex, storedSha1, testEnv } from '../support/test-env.js';
+import { setFaults } from '../support/emulator-admin.js';
+import { admin, randomFile, sha1Hex, storedSha1, testEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
 import { waitForUpload } from '../support/wait-for-upload.js';
 
@@ -23,11 +24,6 @@ function uniqueTarget(): string {
   return `/browser/${crypto.randomUUID()}`;
 }
 
-async function setFaults(env: TestEnv, faults: unknown): Promise<void> {
-  const response = await fetch(`${env.emulatorUrl}/__emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-  equal(response.status, 200, 'setting faults');
-}
-
 interface EmulatorSession {
   session: string;
   path: string;
@@ -35,7 +31,7 @@ interface EmulatorSession {
 }
 
 async function emulatorSessions(env: TestEnv): Promise<EmulatorSession[]> {
-  return ((await (await fetch(`${env.emulatorUrl}/__emulator/cos-legacy/sessions`)).json()) as { sessions: EmulatorSession[] }).sessions;
+  return ((await admin(env, 'GET', 'cos-legacy/sessions')) as { sessions: EmulatorSession[] }).sessions;
 }
 
 /** fetch that counts the backend's part-URL calls. */
@@ -159,17 +155,17 @@ describe('COS legacy provider client (slices straight to the emulator)', () => {
     const session = await client.createSession({ provider: 'cos-legacy', target: uniqueTarget(), fileName: file.name, size: file.size, partSize: SLICE }, never, context(file));
     const receipt = await client.sendPart(session, part(file, session, 0), () => {}, never);
     equal(counting.partUrlCalls(), 1, 'one signature serves the first slice');
-    await setFaults(env, { routes: { 'cos-legacy.upload_slice_data': { failNext: 1, errorCode: -59 } } });
+    await setFaults(env.emulatorUrl, { routes: { 'cos-legacy.upload_slice_data': { failNext: 1, errorCode: -59 } } });
     try {
       const again = await client.sendPart(session, part(file, session, 1), () => {}, never);
       equal(again.index, 1, 'receipt after re-signing');
       equal(counting.partUrlCalls(), 2, 'a fresh signature after -59');
-      await setFaults(env, { routes: { 'cos-legacy.upload_slice_data': { failNext: 2, errorCode: -59 } } });
+      await setFaults(env.emulatorUrl, { routes: { 'cos-legacy.upload_slice_data': { failNext: 2, errorCode: -59 } } });
       const twice = await rejection(client.sendPart(session, part(file, session, 1), () => {}, never));
       equal([twice.kind, twice.providerCode, twice.status], ['retry', '-59', 403], 'expired twice in a row is left to the engine\'s backoff');
       equal(counting.partUrlCalls(), 3, 'one fresh signature per slice send');
     } finally {
-      await setFaults(env, {});
+      await setFaults(env.emulatorUrl, {});
     }
     const last = await client.sendPart(session, part(file, session, 1), () => {}, never);
     const result = await client.complete(session, { parts: [receipt, last] }, never);
@@ -204,17 +200,16 @@ describe('COS legacy provider client (slices straight to the emulator)', () => {
     const wrong = await rejection(client.sendPart(session, { ...part(file, session, 0), body: randomFile('x', SLICE) }, () => {}, never));
     equal([wrong.code, wrong.kind, wrong.providerCode], ['checksum-mismatch', 'checksum-mismatch', '-4016'], '-4016');
     try {
-      await setFaults(env, { routes: { 'cos-legacy.upload_slice_data': { failNext: 1, errorCode: -71 } } });
+      await setFaults(env.emulatorUrl, { routes: { 'cos-legacy.upload_slice_data': { failNext: 1, errorCode: -71 } } });
       const slow = await rejection(client.sendPart(session, part(file, session, 0), () => {}, never));
       equal([slow.code, slow.kind, slow.retryAfterMs], ['rate-limited', 'rate-limited', 1000], '-71');
-      await setFaults(env, { routes: { 'cos-legacy.upload_slice_data': { failNext: 1 } } });
+      await setFaults(env.emulatorUrl, { routes: { 'cos-legacy.upload_slice_data': { failNext: 1 } } });
       const busy = await rejection(client.sendPart(session, part(file, session, 0), () => {}, never));
       equal([busy.code, busy.kind, busy.providerCode, busy.status], ['server-error', 'retry', '-196', 503], '-196');
     } finally {
-      await setFaults(env, {});
+      await setFaults(env.emulatorUrl, {});
     }
-    const expired = await fetch(`${env.emulatorUrl}/__emulator/cos-legacy/expire-sessions`, { method: 'POST' });
-    equal(expired.status, 200, 'sessions expired');
+    await admin(env, 'POST', 'cos-legacy/expire-sessions');
     const gone = await rejection(client.sendPart(session, part(file, session, 0), () => {}, never));
     equal([gone.kind, gone.providerCode], ['session-expired', '-197'], '-197');
     assert(!gone.message.includes('sign='), 'the message does not leak the signed URL');

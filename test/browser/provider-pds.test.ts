@@ -7,18 +7,12 @@ import { HashPool } from '../../src/hashing/index.js';
 import { createPdsClient, createProviderClient, PDS_MAX_URL_RESIGNS, sendBody } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
 import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
+import { emulatorLog, type EmulatorLogEntry } from '../support/emulator-admin.js';
 import { admin, downloaded, randomBytes, sha1Hex, testEnv as runnerEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
 import { waitForUpload as waitFor } from '../support/wait-for-upload.js';
 
 const testEnv = (): Promise<TestEnv> => runnerEnv('pds');
-
-interface LogEntry {
-  route: string;
-  status: number;
-  bytesIn: number;
-  fault?: string;
-}
 
 const KiB = 1024;
 const never = new AbortController().signal;
@@ -33,9 +27,8 @@ async function expectedEtag(handle: HashHandle, start: number, end: number): Pro
   return `"${[...atob(base64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('').toUpperCase()}"`;
 }
 
-async function partPuts(env: TestEnv): Promise<LogEntry[]> {
-  const { entries } = (await admin(env, 'GET', 'log?route=pds.oss.put_part')) as { entries: LogEntry[] };
-  return entries;
+async function partPuts(env: TestEnv): Promise<EmulatorLogEntry[]> {
+  return emulatorLog(env.emulatorUrl, 'pds.oss.put_part');
 }
 
 /** Run `body` with the emulator's PDS settings patched, and put them back afterwards. */

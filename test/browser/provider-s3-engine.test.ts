@@ -6,7 +6,7 @@ import { UploadEngine } from '../../src/engine/index.js';
 import { HashPool } from '../../src/hashing/index.js';
 import { createS3Client } from '../../src/providers/index.js';
 import { assert, equal } from '../support/browser-assert.js';
-import { randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
+import { admin, randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
 import { waitForUpload } from '../support/wait-for-upload.js';
 
@@ -72,7 +72,7 @@ describe('UploadEngine + HashPool + S3 client against the backend and the S3 emu
     equal(counter.batches.flat().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6], 'each part URL asked for once');
     assert(done.result?.etag?.endsWith('-7"') === true, 'result etag');
     // Storage kept the composite CRC-32 it built from the checksum sent with each part.
-    const { objects } = (await (await fetch(`${env.emulatorUrl}/__emulator/s3/objects`)).json()) as { objects: { key: string; checksum?: unknown }[] };
+    const { objects } = (await admin(env, 'GET', 's3/objects')) as { objects: { key: string; checksum?: unknown }[] };
     const stored = objects.find((o) => o.key === 'browser/crc32/crc32.bin');
     assert(stored?.checksum !== undefined, `the object has a CRC-32 checksum: ${JSON.stringify(stored)}`);
     equal(await storedSha1(done.result?.downloadUrl), await sha1Hex(await file.arrayBuffer()), 'SHA-1 of the stored object');

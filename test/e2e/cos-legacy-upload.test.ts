@@ -12,21 +12,13 @@ import { cosSliceLog, downloadCosLegacyFile, useCosLegacy } from './support/cos-
 import { clickRowButton, dropFile, uploads, waitForUpload } from './support/demo-page.js';
 import { startDemoStack, type DemoStack } from './support/demo-stack.js';
 import { makeRandomFile, type TestFile } from './support/files.js';
+import { setFaults } from '../support/emulator-admin.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 96 * MiB;
 /** COS slices the client uses when the element sets no chunk size (cloud-apis.md §3.9 `-284`). */
 const SLICE = MiB;
 const FINISHED = "u.status === 'done' || u.status === 'failed'";
-
-async function setFaults(stack: DemoStack, faults: unknown): Promise<void> {
-  const res = await fetch(`${stack.emulatorUrl}/__emulator/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  assert.equal(res.ok, true, `setting faults failed: ${res.status} ${await res.text()}`);
-}
 
 async function openDemo(browser: Browser, stack: DemoStack, directory: string): Promise<Page> {
   const page = await browser.newPage();
@@ -160,13 +152,13 @@ describe('demo page → COS legacy emulator with 2-second slice signatures', () 
 
   test('signatures that expire mid-upload, and slices COS answers -59, are re-signed and the file completes', async () => {
     // 100 ms per slice request stretches the upload well past several 2 s signature lifetimes.
-    await setFaults(stack, { routes: { 'cos-legacy.upload_slice_data': { latencyMs: 100 } } });
+    await setFaults(stack.emulatorUrl, { routes: { 'cos-legacy.upload_slice_data': { latencyMs: 100 } } });
     try {
       const page = await openDemo(browser, stack, '/e2e/expiry');
       await dropFile(page, file.path);
       await waitForUpload(page, "u.status === 'uploading' && u.progress >= 0.2", 120_000);
       // On demand too: the next three slices are told their signature expired.
-      await setFaults(stack, { routes: { 'cos-legacy.upload_slice_data': { latencyMs: 100, failNext: 3, errorCode: -59 } } });
+      await setFaults(stack.emulatorUrl, { routes: { 'cos-legacy.upload_slice_data': { latencyMs: 100, failNext: 3, errorCode: -59 } } });
       const done = await waitForUpload(page, FINISHED, 120_000);
       await assertStored(done, file, '/e2e/expiry', 'expiry.bin');
       const uploading = done.history.find((h) => h.status === 'uploading')?.at ?? 0;
@@ -176,7 +168,7 @@ describe('demo page → COS legacy emulator with 2-second slice signatures', () 
       assert.equal(expired.length, 3, 'three slices were answered -59');
       await page.close();
     } finally {
-      await setFaults(stack, {});
+      await setFaults(stack.emulatorUrl, {});
     }
   });
 });

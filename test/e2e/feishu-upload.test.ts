@@ -7,25 +7,9 @@ import { launchChromium } from './support/browser.js';
 import { startDemoStack, type DemoStack } from './support/demo-stack.js';
 import { clickRowButton, dropFile, uploads, waitForUpload } from './support/demo-page.js';
 import { downloadFeishuFile, makeRandomFile, type TestFile } from './support/files.js';
+import { emulatorLog, setFaults } from '../support/emulator-admin.js';
 
 const MiB = 1024 * 1024;
-
-interface LogEntry { route: string; status: number; code?: number | string; fault?: string }
-
-async function emulatorLog(stack: DemoStack): Promise<LogEntry[]> {
-  const res = await fetch(`${stack.emulatorUrl}/__emulator/log`);
-  const body = (await res.json()) as { entries: LogEntry[] } | LogEntry[];
-  return Array.isArray(body) ? body : body.entries;
-}
-
-async function setFaults(stack: DemoStack, faults: unknown): Promise<void> {
-  const res = await fetch(`${stack.emulatorUrl}/__emulator/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  assert.equal(res.ok, true, `setting faults failed: ${res.status} ${await res.text()}`);
-}
 
 describe('demo page → backend → Feishu emulator', () => {
   let stack: DemoStack;
@@ -75,7 +59,7 @@ describe('demo page → backend → Feishu emulator', () => {
   });
 
   test('with 10 % of part requests failing, the upload still completes byte-identical', async () => {
-    await setFaults(stack, { routes: { 'feishu.files.upload_part': { errorRate: 0.1 } }, seed: 7 });
+    await setFaults(stack.emulatorUrl, { routes: { 'feishu.files.upload_part': { errorRate: 0.1 } }, seed: 7 });
     try {
       const page = await browser.newPage();
       await page.goto(stack.pageUrl);
@@ -83,14 +67,14 @@ describe('demo page → backend → Feishu emulator', () => {
       await dropFile(page, file.path);
       const done = await waitForUpload(page, "u.status === 'done' || u.status === 'failed'", 90_000);
       assert.equal(done.status, 'done', `upload failed: ${JSON.stringify(done.error)}`);
-      const injected = (await emulatorLog(stack)).filter((e) => e.route.endsWith('upload_part') && e.fault === 'error');
+      const injected = (await emulatorLog(stack.emulatorUrl)).filter((e) => e.route.endsWith('upload_part') && e.fault === 'error');
       assert.ok(injected.length > 0, 'faults were injected');
       assert.ok(done.counters.retries >= injected.length, `retries ${done.counters.retries} ≥ injected ${injected.length}`);
       const stored = await downloadFeishuFile(stack.emulatorUrl, stack.appId, stack.appSecret, done.result?.fileToken ?? '');
       assert.equal(stored.sha1, file.sha1);
       await page.close();
     } finally {
-      await setFaults(stack, {});
+      await setFaults(stack.emulatorUrl, {});
     }
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
 import { startDemoStack, type DemoStack } from './support/demo-stack.js';
-import { emulatorAdmin } from './support/emulator-admin.js';
+import { setFaults } from '../support/emulator-admin.js';
 import { downloadFeishuFile, makeRandomFile, type TestFile } from './support/files.js';
 import { FrameworkPage } from './support/framework-page.js';
 
@@ -47,7 +47,7 @@ describe('the element inside React and Vue apps (demo pages → backend → Feis
     test(`${framework.name}: the app lists a picked 6 MiB file as stored, the bytes match, and re-renders keep the element's upload`, async () => {
       const app = await FrameworkPage.open(browser, `${stack.pageUrl}${framework.path}`);
       const name = 'framework 6MiB ✓.bin';
-      await emulatorAdmin(stack.emulatorUrl, 'PUT', 'faults', { routes: { 'feishu.*.upload_part': { latencyMs: PART_LATENCY_MS } } });
+      await setFaults(stack.emulatorUrl, { routes: { 'feishu.*.upload_part': { latencyMs: PART_LATENCY_MS } } });
       try {
         await app.rememberElement();
         await app.pick(file.path);
@@ -87,7 +87,7 @@ describe('the element inside React and Vue apps (demo pages → backend → Feis
         assert.equal(afterwards.shadowRows, 1, 'the element still shows its row');
         assert.deepEqual((await app.rows()).map((r) => [r.name, r.status, r.stored]), [[name, 'done', row.stored]]);
       } finally {
-        await emulatorAdmin(stack.emulatorUrl, 'PUT', 'faults', {});
+        await setFaults(stack.emulatorUrl, {});
         await app.close();
       }
     });

@@ -14,7 +14,8 @@ import { launchChromium, launchPersistent } from './support/browser.js';
 import { startDemoStack, type DemoStack } from './support/demo-stack.js';
 import { dropFile, pickFiles, waitForUpload } from './support/demo-page.js';
 import { downloadFeishuFile, makeRandomFile, type TestFile } from './support/files.js';
-import { clearEmulatorLog, emulatorLog, historyNote, openDemo, pageNow, partText } from './support/resume.js';
+import { historyNote, openDemo, pageNow, partText } from './support/resume.js';
+import { clearLog, emulatorLog } from '../support/emulator-admin.js';
 
 const MiB = 1024 * 1024;
 /** Feishu's block size (the emulator's default, specs/cloud-apis.md §1.4). */
@@ -41,7 +42,7 @@ describe('resume after a reload or a browser restart (Feishu)', () => {
   test('reload at ~50 % of a 128 MiB upload, pick the file again: at most concurrency × part size re-sent, nothing re-hashed', async (t) => {
     const page = await browser.newPage();
     await openDemo(page, stack.pageUrl);
-    await clearEmulatorLog(stack.emulatorUrl);
+    await clearLog(stack.emulatorUrl);
     await dropFile(page, big.path);
     const before = await waitForUpload(page, "u.status === 'uploading' && u.bytesUploaded >= 0.5 * u.size", 180_000);
     await page.reload();

@@ -8,7 +8,8 @@ import { launchChromium } from './support/browser.js';
 import { startDemoStack, type DemoStack } from './support/demo-stack.js';
 import { dropFile, waitForUpload } from './support/demo-page.js';
 import { downloadFeishuFile, makeRandomFile, type TestFile } from './support/files.js';
-import { clearEmulatorLog, emulatorLog, feishuFilesNamed, historyNote, openDemo } from './support/resume.js';
+import { feishuFilesNamed, historyNote, openDemo } from './support/resume.js';
+import { clearLog, emulatorLog } from '../support/emulator-admin.js';
 
 const MiB = 1024 * 1024;
 const DONE = "u.status === 'done' || u.status === 'failed'";
@@ -32,7 +33,7 @@ describe('the same file in two tabs (Feishu)', () => {
     try {
       const [first, second] = [await context.newPage(), await context.newPage()];
       await Promise.all([openDemo(first, stack.pageUrl), openDemo(second, stack.pageUrl)]);
-      await clearEmulatorLog(stack.emulatorUrl);
+      await clearLog(stack.emulatorUrl);
 
       await dropFile(first, file.path);
       await waitForUpload(first, "u.status === 'uploading' && u.partsDone >= 1", 60_000);

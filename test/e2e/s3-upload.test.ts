@@ -10,18 +10,17 @@ import { launchChromium } from './support/browser.js';
 import { startDemoStack, type DemoStack } from './support/demo-stack.js';
 import { clickRowButton, dropFile, uploads, waitForUpload } from './support/demo-page.js';
 import { makeRandomFile, type TestFile } from './support/files.js';
+import { clearLog, setFaults } from '../support/emulator-admin.js';
 import {
   DEMO_S3_PREFIX,
   E2E_S3,
   chooseS3,
-  clearS3Log,
   downloadS3Object,
   expirePresignedUrls,
   openS3PartPuts,
   s3Log,
   s3PartPuts,
   s3StackEnv,
-  setS3Faults,
   watchS3PartPuts,
 } from './support/s3.js';
 
@@ -56,7 +55,7 @@ describe('demo page → backend → S3 emulator (presigned parts straight to the
 
   test('a dropped 96 MiB file goes to the bucket in parallel parts and downloads byte-identical', async (t) => {
     const page = await s3Page();
-    await clearS3Log(stack.emulatorUrl);
+    await clearLog(stack.emulatorUrl);
     const started = performance.now();
     await dropFile(page, big.path);
     const done = await waitForUpload(page, DONE, 120_000);
@@ -87,7 +86,7 @@ describe('demo page → backend → S3 emulator (presigned parts straight to the
 
   test('pausing at ~30 % stops the upload, and resuming finishes it byte-identical', async () => {
     // Storage holds each part PUT a moment, so the upload is still running when pause is clicked.
-    await setS3Faults(stack.emulatorUrl, { routes: { 's3.UploadPart': { latencyMs: 400 } } });
+    await setFaults(stack.emulatorUrl, { routes: { 's3.UploadPart': { latencyMs: 400 } } });
     try {
       const page = await s3Page();
       await dropFile(page, big.path);
@@ -110,20 +109,20 @@ describe('demo page → backend → S3 emulator (presigned parts straight to the
       assert.equal(downloaded.sha1, big.sha1);
       await page.close();
     } finally {
-      await setS3Faults(stack.emulatorUrl, {});
+      await setFaults(stack.emulatorUrl, {});
     }
   });
 
   test('a reload mid-upload continues the same multipart upload once the file is dropped again, byte-identical', async () => {
     // Storage holds each part PUT a moment, so the reload comes with parts stored and parts in flight.
-    await setS3Faults(stack.emulatorUrl, { routes: { 's3.UploadPart': { latencyMs: 400 } } });
+    await setFaults(stack.emulatorUrl, { routes: { 's3.UploadPart': { latencyMs: 400 } } });
     try {
       const page = await s3Page();
-      await clearS3Log(stack.emulatorUrl);
+      await clearLog(stack.emulatorUrl);
       await dropFile(page, big.path);
       const before = await waitForUpload(page, 'u.partsDone >= 3', 60_000);
       await page.reload();
-      await setS3Faults(stack.emulatorUrl, {});
+      await setFaults(stack.emulatorUrl, {});
 
       // The stored upload comes back for S3 (IndexedDB, scoped to the backend) and waits for its file.
       await chooseS3(page);
@@ -147,16 +146,16 @@ describe('demo page → backend → S3 emulator (presigned parts straight to the
       assert.equal(downloaded.sha1, big.sha1);
       await page.close();
     } finally {
-      await setS3Faults(stack.emulatorUrl, {});
+      await setFaults(stack.emulatorUrl, {});
     }
   });
 
   test('presigned part URLs that expire mid-upload are signed again and the object downloads byte-identical', async () => {
     // Storage holds each PUT before checking it, so PUTs signed before the expiry are in flight.
-    await setS3Faults(stack.emulatorUrl, { routes: { 's3.UploadPart': { latencyMs: 1500 } } });
+    await setFaults(stack.emulatorUrl, { routes: { 's3.UploadPart': { latencyMs: 1500 } } });
     try {
       const page = await s3Page();
-      await clearS3Log(stack.emulatorUrl);
+      await clearLog(stack.emulatorUrl);
       await dropFile(page, big.path);
       await waitForUpload(page, 'u.partsDone >= 1', 60_000);
       await expirePresignedUrls(stack.emulatorUrl);
@@ -170,7 +169,7 @@ describe('demo page → backend → S3 emulator (presigned parts straight to the
       assert.equal(downloaded.sha1, big.sha1);
       await page.close();
     } finally {
-      await setS3Faults(stack.emulatorUrl, {});
+      await setFaults(stack.emulatorUrl, {});
     }
   });
 });

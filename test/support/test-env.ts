@@ -1,6 +1,7 @@
 // What the browser suites upload to and check with: the servers wtr-backend-plugin.mjs starts
 // (GET /__test-env), random files, and the bytes the emulator stored.
 import { assert, equal } from './browser-assert.js';
+import { emulatorAdmin } from './emulator-admin.js';
 
 /** `/__test-env` as wtr-backend-plugin.mjs serves it. */
 export interface TestEnv {
@@ -71,13 +72,7 @@ export async function storedBytes(env: TestEnv, fileToken: string): Promise<Arra
   return download.arrayBuffer();
 }
 
-/** Calls the emulator's admin API (`/__emulator/<path>`); its JSON answer, or undefined for none. */
+/** Calls the emulator's admin API (`/__emulator/<path>`) of this test run; see {@link emulatorAdmin}. */
 export async function admin(env: TestEnv, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${env.emulatorUrl}/__emulator/${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  assert(response.ok, `${method} /__emulator/${path}: ${response.status}`);
-  const text = await response.text();
-  return text === '' ? undefined : (JSON.parse(text) as unknown);
+  return emulatorAdmin(env.emulatorUrl, method, path, body);
 }

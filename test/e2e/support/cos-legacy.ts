@@ -1,6 +1,7 @@
 // COS legacy in the demo: pick it with the page's own controls, and check what the emulator
 // stored by downloading it from the result's `downloadUrl` (COS `source_url`, no credential).
 import type { Page } from 'playwright-core';
+import { emulatorLog, type EmulatorLogEntry } from '../../support/emulator-admin.js';
 import { sha1OfResponse } from './files.js';
 
 /** Choose `cos-legacy` in the demo's provider selector and type a directory into its target field. */
@@ -21,18 +22,7 @@ export async function downloadCosLegacyFile(downloadUrl: string | undefined): Pr
   return sha1OfResponse(await fetch(downloadUrl));
 }
 
-/** One line of the emulator's request log (docs/emulator.md). */
-export interface CosLogEntry {
-  route: string;
-  path?: string;
-  status: number;
-  code?: number | string;
-  fault?: string;
-}
-
 /** The emulator's log entries for COS slice uploads. */
-export async function cosSliceLog(emulatorUrl: string): Promise<CosLogEntry[]> {
-  const res = await fetch(`${emulatorUrl}/__emulator/log?route=cos-legacy.upload_slice_data&limit=100000`);
-  const body = (await res.json()) as { entries: CosLogEntry[] };
-  return body.entries;
+export async function cosSliceLog(emulatorUrl: string): Promise<EmulatorLogEntry[]> {
+  return emulatorLog(emulatorUrl, 'cos-legacy.upload_slice_data');
 }

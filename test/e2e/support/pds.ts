@@ -1,7 +1,7 @@
 // PDS helpers for e2e tests and the mode benchmark: pick PDS in the demo page, watch the
 // part PUTs the browser makes, and check what the PDS emulator stored.
 import type { Page } from 'playwright-core';
-import { emulatorAdmin } from './emulator-admin.js';
+import { emulatorAdmin, emulatorLog, type EmulatorLogEntry } from '../../support/emulator-admin.js';
 import { sha1OfResponse } from './files.js';
 import { partPutStats, waitForPartPutAged, watchPartPutsTo } from './part-puts.js';
 
@@ -13,14 +13,6 @@ const DRIVE_ID = '1';
 /** Extra environment for startDemoStack: PDS with a token of our own. */
 export function pdsStackEnv(): Record<string, string> {
   return { PDS_ACCESS_TOKEN: E2E_PDS_ACCESS_TOKEN };
-}
-
-/** One request from the emulator's log. */
-export interface PdsLogEntry {
-  route: string;
-  status: number;
-  bytesIn: number;
-  fault?: string;
 }
 
 /** Choose PDS with the demo page's provider selector, as a user does; the target field follows. */
@@ -59,15 +51,10 @@ export async function maxOpenPartPuts(page: Page): Promise<{ max: number; total:
   return partPutStats(page, PDS_PUTS);
 }
 
-/** Forget the emulator's request log. */
-export async function clearLog(emulatorUrl: string): Promise<void> {
-  await emulatorAdmin(emulatorUrl, 'DELETE', 'log');
-}
 
 /** Part PUTs the emulator's storage handled (route `pds.oss.put_part`), oldest first. */
-export async function partPuts(emulatorUrl: string): Promise<PdsLogEntry[]> {
-  const { entries } = (await emulatorAdmin(emulatorUrl, 'GET', 'log?route=pds.oss.put_part&limit=10000')) as { entries: PdsLogEntry[] };
-  return entries;
+export async function partPuts(emulatorUrl: string): Promise<EmulatorLogEntry[]> {
+  return emulatorLog(emulatorUrl, 'pds.oss.put_part');
 }
 
 /** Make every part URL issued so far answer "Request has expired." (docs/emulator.md admin routes). */
@@ -80,10 +67,8 @@ export async function setPdsSettings(emulatorUrl: string, patch: { parallelUploa
   await emulatorAdmin(emulatorUrl, 'PUT', 'pds/config', patch);
 }
 
-/** Replace the emulator's fault config (`{}` turns faults off). */
-export async function setFaults(emulatorUrl: string, faults: unknown): Promise<void> {
-  await emulatorAdmin(emulatorUrl, 'PUT', 'faults', faults);
-}
+// bench/pds-modes.ts and the PDS e2e tests take these from here with the PDS helpers.
+export { clearLog, setFaults } from '../../support/emulator-admin.js';
 
 /**
  * Download a stored PDS file the way any PDS client would: `get_download_url` with the

@@ -2,38 +2,16 @@
 // what the element shows about restored uploads.
 import type { Page } from 'playwright-core';
 import type { UploadSnapshot } from '../../../src/core/upload-snapshot.js';
-
-export interface EmulatorLogEntry {
-  route: string;
-  status: number;
-  code?: number | string;
-  bytesIn: number;
-  fault?: string;
-}
-
-/** Every request the emulator logged for routes matching `glob` (e.g. `feishu.*.upload_part`). */
-export async function emulatorLog(emulatorUrl: string, glob = '*'): Promise<EmulatorLogEntry[]> {
-  const res = await fetch(`${emulatorUrl}/__emulator/log?route=${encodeURIComponent(glob)}`);
-  if (!res.ok) throw new Error(`emulator log: HTTP ${String(res.status)}`);
-  return ((await res.json()) as { entries: EmulatorLogEntry[] }).entries;
-}
-
-/** Forget the emulator's request log, so a test counts only its own requests. */
-export async function clearEmulatorLog(emulatorUrl: string): Promise<void> {
-  await fetch(`${emulatorUrl}/__emulator/log`, { method: 'DELETE' });
-}
+import { emulatorAdmin } from '../../support/emulator-admin.js';
 
 /** Expire every open Feishu upload id: the next part or finish answers 1061021. */
 export async function expireFeishuUploads(emulatorUrl: string): Promise<number> {
-  const res = await fetch(`${emulatorUrl}/__emulator/feishu/expire-uploads`, { method: 'POST' });
-  if (!res.ok) throw new Error(`expire-uploads: HTTP ${String(res.status)}`);
-  return ((await res.json()) as { expired: number }).expired;
+  return ((await emulatorAdmin(emulatorUrl, 'POST', 'feishu/expire-uploads')) as { expired: number }).expired;
 }
 
 /** Files the Feishu emulator stores, by name. */
 export async function feishuFilesNamed(emulatorUrl: string, name: string): Promise<{ fileToken: string; size: number }[]> {
-  const res = await fetch(`${emulatorUrl}/__emulator/feishu/files`);
-  const { files } = (await res.json()) as { files: { fileToken: string; fileName: string; size: number }[] };
+  const { files } = (await emulatorAdmin(emulatorUrl, 'GET', 'feishu/files')) as { files: { fileToken: string; fileName: string; size: number }[] };
   return files.filter((f) => f.fileName === name);
 }
 

@@ -3,7 +3,7 @@
 // GetObject straight from the emulator's S3 listener (signed here, not by the backend).
 import type { Page } from 'playwright-core';
 import { encodeS3Key, S3RequestSigner } from '../../../src/server/providers/s3-request-signer.js';
-import { emulatorAdmin } from './emulator-admin.js';
+import { emulatorAdmin, emulatorLog, type EmulatorLogEntry } from '../../support/emulator-admin.js';
 import { sha1OfResponse } from './files.js';
 import { partPutStats, watchPartPutsTo } from './part-puts.js';
 
@@ -21,14 +21,6 @@ export const DEMO_S3_PREFIX = 'demo-uploads';
 /** Extra environment for startDemoStack: S3 with a bucket and keys of our own. */
 export function s3StackEnv(): Record<string, string> {
   return { S3_ACCESS_KEY_ID: E2E_S3.accessKeyId, S3_SECRET_ACCESS_KEY: E2E_S3.secretAccessKey, S3_BUCKET: E2E_S3.bucket, S3_REGION: E2E_S3.region };
-}
-
-/** One request from the emulator's log. */
-export interface S3LogEntry {
-  route: string;
-  status: number;
-  bytesIn: number;
-  fault?: string;
 }
 
 /** Choose S3 with the demo page's provider selector, as a user does; the target field follows. */
@@ -57,30 +49,19 @@ export async function openS3PartPuts(page: Page): Promise<{ max: number; total: 
   return partPutStats(page, S3_PUTS);
 }
 
-/** Forget the emulator's request log. */
-export async function clearS3Log(emulatorUrl: string): Promise<void> {
-  await emulatorAdmin(emulatorUrl, 'DELETE', 'log');
-}
-
 /** Requests the emulator's S3 listener handled (routes `s3.*`), oldest first. */
-export async function s3Log(emulatorUrl: string, route = 's3.*'): Promise<S3LogEntry[]> {
-  const { entries } = (await emulatorAdmin(emulatorUrl, 'GET', `log?route=${encodeURIComponent(route)}&limit=10000`)) as { entries: S3LogEntry[] };
-  return entries;
+export async function s3Log(emulatorUrl: string, route = 's3.*'): Promise<EmulatorLogEntry[]> {
+  return emulatorLog(emulatorUrl, route);
 }
 
 /** Part PUTs the emulator's S3 listener handled (route `s3.UploadPart`), oldest first. */
-export async function s3PartPuts(emulatorUrl: string): Promise<S3LogEntry[]> {
+export async function s3PartPuts(emulatorUrl: string): Promise<EmulatorLogEntry[]> {
   return s3Log(emulatorUrl, 's3.UploadPart');
 }
 
 /** Every presigned URL signed up to this second answers "Request has expired" (docs/emulator.md). */
 export async function expirePresignedUrls(emulatorUrl: string): Promise<void> {
   await emulatorAdmin(emulatorUrl, 'POST', 's3/expire-presigned');
-}
-
-/** Replace the emulator's fault config (`{}` turns faults off). */
-export async function setS3Faults(emulatorUrl: string, faults: unknown): Promise<void> {
-  await emulatorAdmin(emulatorUrl, 'PUT', 'faults', faults);
 }
 
 /**
