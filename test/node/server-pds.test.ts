@@ -296,18 +296,6 @@ void describe('backend with the PDS emulator: URLs, contexts and errors', () => 
     assert.equal((await client.put(again[0]!, file)).status, 200, 'URLs signed after a revocation work at once');
   });
 
-  void it('shares one get_upload_url call between identical concurrent part-urls requests', async (t) => {
-    const { client, emulator } = await fixture(t);
-    const file = new Uint8Array(randomBytes(3 * PART));
-    const session = await client.create({ size: file.length });
-    const checksums = ctxChecksums(file, PART);
-    emulator.log.clear();
-    emulator.faults.set({ routes: { 'pds.file.get_upload_url': { latencyMs: 100 } } });
-    const [a, b] = await Promise.all([client.urls(session, [1, 2], checksums), client.urls(session, [1, 2], checksums)]);
-    assert.deepEqual(a, b);
-    assert.equal(emulator.log.filter('pds.file.get_upload_url').length, 1);
-  });
-
   void it('checks SHA-1 contexts: a wrong part_offset is refused at once, a wrong state fails complete as checksum-mismatch', async (t) => {
     const { client } = await fixture(t);
     const file = new Uint8Array(randomBytes(2 * PART));

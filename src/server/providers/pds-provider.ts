@@ -165,8 +165,6 @@ export class PdsProvider implements ServerProvider {
   #fetch: typeof fetch;
   #now: () => number;
   #tokens: PdsTokenSource;
-  /** In-flight get_upload_url calls by request, so identical concurrent asks share one call. */
-  #pendingUrls = new Map<string, Promise<PartUrl[]>>();
 
   constructor(config: PdsServerConfig, context: PdsProviderContext) {
     if (!/^\d{1,20}$/.test(config.driveId)) throw new TypeError('PDS driveId must be digits');
@@ -265,15 +263,8 @@ export class PdsProvider implements ServerProvider {
       part_number: index + 1,
       ...(ref.mode === 'parallel' && { parallel_sha1_ctx: parseCtx(index, ticket.partSize, request.checksums?.[String(index)]) }),
     }));
-    const key = `${ticket.uploadId}|${JSON.stringify(parts)}`;
-    let pending = this.#pendingUrls.get(key);
-    if (pending === undefined) {
-      pending = this.#json('/v2/file/get_upload_url', { drive_id: ref.driveId, file_id: ref.fileId, upload_id: ticket.uploadId, part_info_list: parts }, signal)
-        .then((data) => this.#partUrlsOf(data, indexes))
-        .finally(() => this.#pendingUrls.delete(key));
-      this.#pendingUrls.set(key, pending);
-    }
-    return { urls: await pending };
+    const data = await this.#json('/v2/file/get_upload_url', { drive_id: ref.driveId, file_id: ref.fileId, upload_id: ticket.uploadId, part_info_list: parts }, signal);
+    return { urls: this.#partUrlsOf(data, indexes) };
   }
 
   async listParts(ticket: UploadTicket, signal: AbortSignal): Promise<PartReceipt[]> {
