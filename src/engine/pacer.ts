@@ -1,4 +1,5 @@
-import { sleep, untilAborted } from './sleep.js';
+import { sleep } from '../core/sleep.js';
+import { untilAborted } from '../core/until-aborted.js';
 
 /**
  * Gap between part starts after a rate limit, before it doubles: 200 ms is Feishu's

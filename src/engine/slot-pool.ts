@@ -1,4 +1,4 @@
-import { abortError } from './sleep.js';
+import { abortError } from '../core/abort-error.js';
 
 /** Gives back a slot taken from a SlotPool. Calling it twice is harmless. */
 export type ReleaseSlot = () => void;

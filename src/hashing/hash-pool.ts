@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { HashHandle, HashService, Sha1Checkpoint } from '../core/hash-service.js';
 import type { PartChecksumKind } from '../core/protocol.js';
+import { abortError } from '../core/abort-error.js';
 import { UploadError } from '../core/upload-error.js';
 import { INDEPENDENT_CHECKSUM_KINDS, type IndependentChecksumKind } from './encode-checksum.js';
 import type { HashJobOutcome, HashWorkerApi, Sha1AdvanceResult } from './hash-worker-api.js';
@@ -75,10 +76,6 @@ interface Job {
   cleanup: () => void;
   /** For messages: what was being hashed. */
   describe: string;
-}
-
-function abortError(): DOMException {
-  return new DOMException('Hashing was aborted', 'AbortError');
 }
 
 function closedError(): DOMException {
@@ -175,7 +172,7 @@ export class HashPool implements HashService {
     return new Promise<T>((resolve, reject) => {
       const { file, signal } = request;
       if (file.closed) return reject(closedError());
-      if (signal?.aborted) return reject(abortError());
+      if (signal?.aborted) return reject(abortError(signal));
       const onAbort = (): void => this.#abort(job);
       const job: Job = {
         id: ++this.#nextJobId, file, sticky: request.sticky, slot: null, settled: false,
@@ -431,7 +428,7 @@ class PoolHandle implements HashHandle {
   async #advance(end: number, from: Sha1Checkpoint | undefined, signal: AbortSignal | undefined, finish: boolean): Promise<Sha1AdvanceResult> {
     const file = this.#file;
     if (file.closed) throw closedError();
-    if (signal?.aborted) throw abortError();
+    if (signal?.aborted) throw abortError(signal);
     const known = from ? undefined : file.checkpoints.get(end);
     const finalDigest = end === file.blob.size ? file.digest : null;
     if (known && (!finish || finalDigest)) {

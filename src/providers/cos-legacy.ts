@@ -5,7 +5,7 @@ import { cosLegacyUploadparts, type CosUploadparts } from './cos-legacy-uploadpa
 import { sendBody as defaultSendBody, type BodySender } from './send-body.js';
 import { SessionApi } from './session-api.js';
 import { SessionTickets } from './session-tickets.js';
-import { untilAborted } from './until-aborted.js';
+import { untilAborted } from '../core/until-aborted.js';
 
 /** `slice_size` values COS accepts: 512 KB, 1 MB, 2 MB, 3 MB (specs/cloud-apis.md §3.3, §3.8). */
 export const COS_LEGACY_SLICE_SIZES: readonly number[] = Object.freeze([524288, 1048576, 2097152, 3145728]);

@@ -1,6 +1,6 @@
 import { UploadError } from '../core/index.js';
 import type { PartUrl, PartUrlsRequest, UpcomingPart, UploadSession } from '../core/index.js';
-import { untilAborted } from './until-aborted.js';
+import { untilAborted } from '../core/until-aborted.js';
 
 /** How the cache reaches the backend's `part-urls` route (with the session's ticket). */
 export type PartUrlFetcher = (session: UploadSession, request: PartUrlsRequest, signal: AbortSignal) => Promise<PartUrl[]>;

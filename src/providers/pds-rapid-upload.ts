@@ -1,3 +1,4 @@
+import { abortError } from '../core/abort-error.js';
 import { UploadError } from '../core/index.js';
 import type { CreateSessionRequest, CreateSessionResponse, SessionContext } from '../core/index.js';
 
@@ -92,7 +93,7 @@ export async function pdsRapidUpload(
       }
       proofRounds += 1;
       const bytes = new Uint8Array(await context.file.slice(need.offset, need.offset + need.length).arrayBuffer());
-      if (signal.aborted) throw new DOMException('Aborted', 'AbortError');
+      if (signal.aborted) throw abortError(signal);
       if (bytes.length !== need.length) throw new UploadError({ code: 'unknown', kind: 'fatal', message: 'The file changed while it was being uploaded' });
       hashes.proofOffset = String(need.offset);
       hashes.proofBytes = base64(bytes);

@@ -1,3 +1,4 @@
+import { abortError } from '../core/abort-error.js';
 import { UploadError } from '../core/index.js';
 
 /** One request that carries part bytes. */
@@ -18,11 +19,6 @@ export interface BodyResponse {
 
 /** Sends part bytes with upload progress; injectable for tests. */
 export type BodySender = (request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal) => Promise<BodyResponse>;
-
-/** What a sender rejects with when its signal aborts (an abort is never an UploadError). */
-export function bodyAbortError(): DOMException {
-  return new DOMException('The upload was aborted', 'AbortError');
-}
 
 /** What a sender rejects with when the connection fails: retryable. */
 export function bodyNetworkError(cause?: unknown): UploadError {
@@ -45,7 +41,7 @@ export function sendBody(request: BodyRequest, onProgress: (loadedBytes: number)
 function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal): Promise<BodyResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      reject(bodyAbortError());
+      reject(abortError(signal));
       return;
     }
     const xhr = new XMLHttpRequest();
@@ -65,7 +61,7 @@ function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => 
     xhr.ontimeout = xhr.onerror;
     xhr.onabort = (): void => {
       done();
-      reject(bodyAbortError());
+      reject(abortError(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     xhr.send(request.body);
@@ -79,7 +75,7 @@ async function sendWithFetch(request: BodyRequest, onProgress: (loadedBytes: num
     response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
     text = await response.text();
   } catch (error) {
-    if (signal.aborted) throw bodyAbortError();
+    if (signal.aborted) throw abortError(signal);
     throw bodyNetworkError(error);
   }
   onProgress(request.body.size);

@@ -1,7 +1,7 @@
 import { UploadError } from '../core/index.js';
 import type { UploadSession } from '../core/index.js';
 import type { SessionApi } from './session-api.js';
-import { untilAborted } from './until-aborted.js';
+import { untilAborted } from '../core/until-aborted.js';
 
 /**
  * Renew the ticket when less than this is left (ms). Tickets live an hour by default

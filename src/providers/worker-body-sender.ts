@@ -1,4 +1,5 @@
-import { sendBody, bodyAbortError, bodyNetworkError, type BodyRequest, type BodyResponse, type BodySender } from './send-body.js';
+import { abortError } from '../core/abort-error.js';
+import { sendBody, bodyNetworkError, type BodyRequest, type BodyResponse, type BodySender } from './send-body.js';
 import type { BodyWorkerDone, WorkerBodyProtocol } from './worker-body-protocol.js';
 
 /** Default time a sender with nothing in flight keeps its worker (ms), like the hash pool. */
@@ -97,7 +98,7 @@ export class WorkerBodySender {
   }
 
   async #send(request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal): Promise<BodyResponse> {
-    if (signal.aborted) throw bodyAbortError();
+    if (signal.aborted) throw abortError(signal);
     if (this.#transport === 'main-thread') return this.#fallback(request, onProgress, signal);
     const lane = this.#lane ?? this.#start();
     this.#clearIdleTimer();
@@ -108,7 +109,7 @@ export class WorkerBodySender {
     this.#transport = 'worker';
     if (signal.aborted) {
       this.#armIdleTimer();
-      throw bodyAbortError();
+      throw abortError(signal);
     }
     return this.#post(lane, request, onProgress, signal);
   }
@@ -120,7 +121,7 @@ export class WorkerBodySender {
         if (!lane.pending.delete(id)) return;
         lane.worker.postMessage({ kind: 'abort', id } satisfies WorkerBodyProtocol['command']);
         this.#armIdleTimer();
-        reject(bodyAbortError());
+        reject(abortError(signal));
       };
       lane.pending.set(id, {
         onProgress,
@@ -133,7 +134,7 @@ export class WorkerBodySender {
           } else if (outcome.type === 'thrown') {
             reject(new DOMException(outcome.message, outcome.name));
           } else if (outcome.type === 'aborted') {
-            reject(bodyAbortError());
+            reject(abortError(signal));
           } else {
             reject(bodyNetworkError());
           }

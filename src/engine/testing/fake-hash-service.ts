@@ -1,5 +1,6 @@
 import type { HashHandle, HashService, PartChecksumKind, Sha1Checkpoint } from '../../core/index.js';
-import { abortError, sleep } from '../sleep.js';
+import { abortError } from '../../core/abort-error.js';
+import { sleep } from '../../core/sleep.js';
 import { adler32 } from './adler32.js';
 
 /** One checksum request the fake received. */

@@ -11,7 +11,8 @@ import type {
   UploadResult,
   UploadSession,
 } from '../../core/index.js';
-import { abortError, sleep } from '../sleep.js';
+import { sleep } from '../../core/sleep.js';
+import { untilAborted } from '../../core/until-aborted.js';
 import { adler32 } from './adler32.js';
 
 /** Provider methods a fault can target. */
@@ -193,7 +194,7 @@ export class FakeProviderClient implements ProviderClient {
       return await this.#settle(call, async () => {
         const delay = this.#options.sendDelayMs ?? 2;
         const gate = this.#gate;
-        if (gate !== undefined && (gate.when?.(call) ?? true)) await this.#waitGate(gate.promise, signal);
+        if (gate !== undefined && (gate.when?.(call) ?? true)) await untilAborted(gate.promise, signal);
         const fault = this.#takeFault(call);
         if (fault?.afterBytes !== undefined) onProgress(fault.afterBytes);
         if (fault !== undefined) throw fault.error;
@@ -251,21 +252,6 @@ export class FakeProviderClient implements ProviderClient {
       this.#throwFault(call);
       if (state === undefined || state.expired) throw this.#expired();
       return [...state.parts.keys()].map((index) => ({ index }));
-    });
-  }
-
-  #waitGate(gate: Promise<void>, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortError(signal));
-        return;
-      }
-      const onAbort = (): void => reject(abortError(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      void gate.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
     });
   }
 

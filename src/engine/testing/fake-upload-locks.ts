@@ -1,4 +1,4 @@
-import { abortError } from '../sleep.js';
+import { abortError } from '../../core/abort-error.js';
 import type { ReleaseLock, UploadLocks } from '../upload-locks.js';
 
 /**
