@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { createReadStream } from 'node:fs';
 import { readAdminJson } from '../infra/admin-routes.js';
 import { parseRange, sendStoredObject } from '../infra/byte-range.js';
 import type { TempBlob } from '../infra/blob-store.js';
@@ -796,7 +795,7 @@ export class PdsEmulator implements EmulatorFlavour {
     const blobKey = `obj-${file.fileId}`;
     try {
       // Every check runs before the parts move, so a refused complete leaves the upload as it was.
-      const digest = this.#digestFromRecords(parts) ?? (await this.#digestFromDisk(upload.uploadId, numbers));
+      const digest = this.#digest(parts);
       if (file.size !== undefined && digest.size !== file.size) fail('InvalidParameter.Size', `the parts hold ${digest.size} bytes, create declared ${file.size}`);
       if (upload.contentHash !== undefined && upload.contentHash !== digest.sha1) fail('InvalidParameter.ContentHash', 'content_hash from create does not match the SHA-1 of the uploaded bytes');
       if (typeof crcGiven === 'string' && crcGiven !== digest.crc64) fail('InvalidParameter.Crc64Hash', 'crc64_hash does not match the CRC-64 of the uploaded bytes');
@@ -837,36 +836,17 @@ export class PdsEmulator implements EmulatorFlavour {
 
   /**
    * Size, uppercase SHA-1 and CRC-64 of the parts in order, from what each part PUT computed
-   * (O(parts): the last part's SHA-1 continues the chain, CRC-64s combine), or undefined when
-   * a part lacks them (a part stored by an older emulator run).
+   * (O(parts): the last part's SHA-1 continues the chain, CRC-64s combine).
    */
-  #digestFromRecords(parts: readonly PdsPartRecord[]): PartsDigest | undefined {
-    if (parts.length === 0) return { size: 0, sha1: createHash('sha1').digest('hex').toUpperCase(), crc64: '0' };
-    const last = parts[parts.length - 1];
-    if (last?.sha1 === undefined) return undefined;
+  #digest(parts: readonly PdsPartRecord[]): PartsDigest {
     let size = 0;
     let crc = 0n;
     for (const part of parts) {
       crc = Crc64Ecma.combine(crc, BigInt(part.crc64), part.size);
       size += part.size;
     }
-    return { size, sha1: last.sha1, crc64: crc.toString() };
-  }
-
-  /** The same digest streamed from the part files (the fallback of {@link #digestFromRecords}). */
-  async #digestFromDisk(uploadId: string, numbers: readonly number[]): Promise<PartsDigest> {
-    const sha1 = createHash('sha1');
-    const crc = await Crc64Ecma.create();
-    let size = 0;
-    for (const n of numbers) {
-      for await (const raw of createReadStream(this.#state.store.partPath(uploadId, n), { highWaterMark: 1 << 20 })) {
-        const chunk = raw as Buffer;
-        size += chunk.length;
-        sha1.update(chunk);
-        crc.update(chunk);
-      }
-    }
-    return { size, sha1: sha1.digest('hex').toUpperCase(), crc64: crc.toString() };
+    const sha1 = parts[parts.length - 1]?.sha1 ?? createHash('sha1').digest('hex').toUpperCase();
+    return { size, sha1, crc64: crc.toString() };
   }
 
   /** Lowercase SHA-1 of a stored object's first KiB (§2.9 item 2), read from disk. */
@@ -985,7 +965,7 @@ export class PdsEmulator implements EmulatorFlavour {
         observe: (chunk) => {
           md5.update(chunk);
           crc.update(chunk);
-          sha?.update(chunk);
+          sha.update(chunk);
         },
       });
       for await (const chunk of ctx.body()) await temp.write(chunk);
@@ -998,15 +978,12 @@ export class PdsEmulator implements EmulatorFlavour {
       const size = temp.bytesSeen;
       temp = undefined;
       const etag = `"${md5.digest('hex').toUpperCase()}"`;
-      const record: PdsPartRecord = { size, etag, crc64: crc.toString() };
-      if (sha !== undefined) {
-        record.sha1 = sha.digestHex().toUpperCase();
-        if (!upload.parallel) record.sha1State = sha.save();
-      }
+      const record: PdsPartRecord = { size, etag, crc64: crc.toString(), sha1: sha.digestHex().toUpperCase() };
+      if (!upload.parallel) upload.sha1State = sha.save();
       if (ctxUsed) {
         record.ctx = ctxUsed;
         // The chaining state exists only on a 64-byte boundary (every parallel part but the last).
-        if (sha !== undefined && sha.length % SHA1_BLOCK_BYTES === 0) record.endH = sha.words();
+        if (sha.length % SHA1_BLOCK_BYTES === 0) record.endH = sha.words();
       }
       upload.parts[String(partNumber)] = record;
       upload.acceptedParts += 1;
@@ -1022,15 +999,14 @@ export class PdsEmulator implements EmulatorFlavour {
 
   /**
    * The SHA-1 a part is hashed with on its way in: parallel parts start from their ctx;
-   * serial parts continue the state saved after the previous part (serial parts arrive in
-   * order and are never re-sent, so that state is final). Undefined when a previous serial
-   * part has no saved state (stored by an older run): complete then hashes from disk.
+   * serial parts continue the upload's state after the latest part, which is part k-1's
+   * (serial parts arrive in order, one at a time, and are never re-sent).
    */
-  async #partSha1(upload: PdsUploadRecord, partNumber: number, ctxUsed: Sha1Ctx | undefined): Promise<WasmSha1 | undefined> {
+  async #partSha1(upload: PdsUploadRecord, partNumber: number, ctxUsed: Sha1Ctx | undefined): Promise<WasmSha1> {
     if (ctxUsed) return WasmSha1.create(ctxUsed.h.length > 0 ? ctxUsed.h : SHA1_IV, ctxUsed.part_offset);
     if (partNumber === 1) return WasmSha1.create();
-    const saved = upload.parts[String(partNumber - 1)]?.sha1State;
-    return saved === undefined ? undefined : WasmSha1.restore(saved);
+    if (upload.sha1State === undefined) throw new Error(`serial upload ${upload.uploadId} has part ${partNumber - 1} but no SHA-1 state after it`);
+    return WasmSha1.restore(upload.sha1State);
   }
 
   /**

@@ -17,9 +17,7 @@ export interface PdsPartRecord {
   ctx?: Sha1Ctx;
   endH?: number[];
   /** Uppercase SHA-1 of the file up to the end of this part (the file's SHA-1 when it is the last), computed on the way in. */
-  sha1?: string;
-  /** Serial mode: the SHA-1 state after this part (`WasmSha1.save()`), where the next part continues. */
-  sha1State?: string;
+  sha1: string;
 }
 
 /** An open upload: create done, complete not yet. */
@@ -39,6 +37,11 @@ export interface PdsUploadRecord {
   ctx: Record<string, Sha1Ctx>;
   /** Received parts by part number. */
   parts: Record<string, PdsPartRecord>;
+  /**
+   * Serial mode: the SHA-1 state (`WasmSha1.save()`) after the latest part, where the next
+   * part continues; only the latest is ever read, so earlier parts' states are not kept.
+   */
+  sha1State?: string;
 }
 
 /** A file record: `uploading` from create, `available` once complete (or rapid upload). */
