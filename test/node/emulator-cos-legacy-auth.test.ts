@@ -9,7 +9,6 @@ import {
   COS_TEST_SLICE,
   cosFileId,
   cosFixture,
-  cosForm,
   cosSign,
   singleSign,
   specTestFile,
@@ -17,6 +16,7 @@ import {
   type CosFixture,
   type CosResponse,
 } from '../support/cos-legacy-client.js';
+import { buildForm } from '../support/emulator-fixture.js';
 
 /** The signature of seed 004's example request (`Authorization:` header), verbatim. */
 const SEED_004_SIGNATURE =
@@ -104,7 +104,7 @@ void describe('COS legacy emulator: signatures', () => {
     // An unencoded `+` in the query arrives as a space; the emulator reads it back as `+`.
     let sign = fx.sign('d/a.bin');
     while (!sign.includes('+')) sign = fx.sign('d/a.bin');
-    const form = cosForm([['op', 'upload_slice_list']]);
+    const form = buildForm([['op', 'upload_slice_list']]);
     const raw = await fx.client.send('POST', `/files/v2/${COS_TEST.appId}/${COS_TEST.bucket}/d/a.bin?sign=${sign.replaceAll('/', '%2F').replaceAll('=', '%3D')}`, { 'content-type': form.contentType }, form.body);
     assert.equal(raw.json.code, 0, raw.body.toString());
   });
@@ -187,13 +187,13 @@ void describe('COS legacy emulator: bucket CORS', () => {
     assert.equal(pre.headers['access-control-allow-origin'], '*');
     assert.match(String(pre.headers['access-control-allow-methods']), /POST/);
     assert.equal(pre.headers['access-control-allow-headers'], 'content-type');
-    const form = cosForm([['op', 'upload_slice_init'], ['filesize', '100'], ['slice_size', String(COS_TEST_SLICE)]]);
+    const form = buildForm([['op', 'upload_slice_init'], ['filesize', '100'], ['slice_size', String(COS_TEST_SLICE)]]);
     const res = await withOrigin(fx, 'POST', `${path}?sign=${encodeURIComponent(fx.sign('c.bin'))}`, { origin: 'http://app.test', 'content-type': form.contentType }, form.body);
     assert.equal(res.json.code, 0);
     assert.equal(res.headers['access-control-allow-origin'], '*');
     assert.equal(res.headers['access-control-expose-headers'], 'ETag');
     fx.emulator.cosLegacy.setCors({ exposeEtag: false });
-    const listForm = cosForm([['op', 'upload_slice_list']]);
+    const listForm = buildForm([['op', 'upload_slice_list']]);
     const hidden = await withOrigin(fx, 'POST', `${path}?sign=${encodeURIComponent(fx.sign('c.bin'))}`, { origin: 'http://app.test', 'content-type': listForm.contentType }, listForm.body);
     assert.equal(hidden.json.code, 0);
     assert.equal(hidden.headers['access-control-allow-origin'], '*');
@@ -211,7 +211,7 @@ void describe('COS legacy emulator: bucket CORS', () => {
     refused(await preflight('http://evil.test', 'POST'), -121, 403);
     refused(await preflight('http://allowed.test', 'DELETE'), -121, 403);
     refused(await preflight('http://allowed.test', 'POST', 'x-custom'), -121, 403);
-    const form = cosForm([['op', 'upload_slice_list']]);
+    const form = buildForm([['op', 'upload_slice_list']]);
     refused(await withOrigin(fx, 'POST', `${path}?sign=${encodeURIComponent(fx.sign('c.bin'))}`, { origin: 'http://evil.test', 'content-type': form.contentType }, form.body), -121, 403);
     fx.emulator.cosLegacy.setCors({ enabled: false });
     refused(await preflight('http://allowed.test', 'POST'), -121, 403);
@@ -257,7 +257,7 @@ void describe('COS legacy emulator: faults, rate limit, admin', () => {
     const init = await fx.client.post('drop.bin', [['op', 'upload_slice_init'], ['filesize', String(COS_TEST_SLICE)], ['slice_size', String(COS_TEST_SLICE)]], fx.sign('drop.bin'));
     const session = init.json.data?.['session'] as string;
     const bytes = randomBytes(COS_TEST_SLICE);
-    const { body, contentType } = cosForm([['op', 'upload_slice_data'], ['session', session], ['offset', '0'], ['filecontent', bytes]]);
+    const { body, contentType } = buildForm([['op', 'upload_slice_data'], ['session', session], ['offset', '0'], ['filecontent', bytes]]);
     const url = `${fx.emulator.url}/files/v2/${COS_TEST.appId}/${COS_TEST.bucket}/drop.bin`;
     await assert.rejects(
       new Promise((resolve, reject) => {

@@ -14,9 +14,9 @@ import {
   specTestFile,
   uploadparts,
   type CosFixture,
-  type CosFormField,
   type CosResponse,
 } from '../support/cos-legacy-client.js';
+import type { FormField } from '../support/emulator-fixture.js';
 
 /** The §6 `uploadparts` of T with 1 MiB slices, verbatim. */
 const SPEC_UPLOADPARTS =
@@ -33,7 +33,7 @@ interface InitFields {
 }
 
 function init(fx: CosFixture, path: string, f: InitFields): Promise<CosResponse> {
-  const fields: CosFormField[] = [['op', 'upload_slice_init'], ['filesize', String(f.filesize)], ['slice_size', String(f.sliceSize ?? COS_TEST_SLICE)]];
+  const fields: FormField[] = [['op', 'upload_slice_init'], ['filesize', String(f.filesize)], ['slice_size', String(f.sliceSize ?? COS_TEST_SLICE)]];
   if (f.sha !== undefined) fields.push(['sha', f.sha]);
   if (f.uploadparts !== undefined) fields.push(['uploadparts', f.uploadparts]);
   if (f.insertOnly !== undefined) fields.push(['insertOnly', f.insertOnly]);
@@ -42,7 +42,7 @@ function init(fx: CosFixture, path: string, f: InitFields): Promise<CosResponse>
 }
 
 function data(fx: CosFixture, path: string, session: string, offset: number, bytes: Buffer, extra: { field?: string; sha?: string; datamd5?: string } = {}): Promise<CosResponse> {
-  const fields: CosFormField[] = [['op', 'upload_slice_data'], ['session', session], ['offset', String(offset)]];
+  const fields: FormField[] = [['op', 'upload_slice_data'], ['session', session], ['offset', String(offset)]];
   if (extra.sha !== undefined) fields.push(['sha', extra.sha]);
   if (extra.datamd5 !== undefined) fields.push(['datamd5', extra.datamd5]);
   fields.push([extra.field ?? 'filecontent', bytes]);
@@ -50,7 +50,7 @@ function data(fx: CosFixture, path: string, session: string, offset: number, byt
 }
 
 function finish(fx: CosFixture, path: string, session: string, filesize: number, sha?: string): Promise<CosResponse> {
-  const fields: CosFormField[] = [['op', 'upload_slice_finish'], ['session', session], ['filesize', String(filesize)]];
+  const fields: FormField[] = [['op', 'upload_slice_finish'], ['session', session], ['filesize', String(filesize)]];
   if (sha !== undefined) fields.push(['sha', sha]);
   return fx.client.post(path, fields, fx.sign(path));
 }

@@ -3,12 +3,12 @@
 // and a raw HTTP client that sends exactly the form fields a test means.
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createSHA1 } from 'hash-wasm';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import { buildForm, jsonBody, rawRequest, type FormField, type RawHttpResponse } from './emulator-fixture.js';
 
 /** Credentials the COS tests configure (never the emulator defaults, so defaults cannot leak into a pass). */
 export const COS_TEST = {
@@ -89,35 +89,16 @@ export function sha1Hex(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
 
-/** A response as the tests look at it. */
-export interface CosResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
+/** A COS response as the tests look at it. */
+export interface CosResponse extends RawHttpResponse {
   /** Parsed JSON body (`{}` when not JSON). */
   json: { code?: number; message?: string; request_id?: string; data?: Record<string, unknown> } & Record<string, unknown>;
-}
-
-/** One form field; Buffer values are sent as a file part. */
-export type CosFormField = [name: string, value: string | Buffer];
-
-/** Builds a multipart/form-data body in the given field order. */
-export function cosForm(fields: readonly CosFormField[]): { body: Buffer; contentType: string } {
-  const boundary = `----cosTest${Math.random().toString(16).slice(2)}`;
-  const pieces: Buffer[] = [];
-  for (const [name, value] of fields) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${name}"`;
-    if (Buffer.isBuffer(value)) head += '; filename="blob"\r\nContent-Type: application/octet-stream';
-    pieces.push(Buffer.from(`${head}\r\n\r\n`), Buffer.isBuffer(value) ? value : Buffer.from(value), Buffer.from('\r\n'));
-  }
-  pieces.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(pieces), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** How to carry the signature. */
 export type SignVia = 'header' | 'query';
 
-/** Raw HTTP against the COS legacy routes (node:http, no keep-alive). */
+/** Raw HTTP against the COS legacy routes ({@link rawRequest}). */
 export class CosRawClient {
   readonly base: string;
 
@@ -125,31 +106,14 @@ export class CosRawClient {
     this.base = base;
   }
 
-  send(method: string, url: string, headers: Record<string, string> = {}, body?: Buffer): Promise<CosResponse> {
-    return new Promise((resolve, reject) => {
-      const req = request(url.startsWith('http') ? url : `${this.base}${url}`, { method, headers: { connection: 'close', ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const buf = Buffer.concat(chunks);
-          let json: CosResponse['json'] = {};
-          try {
-            json = JSON.parse(buf.toString('utf8')) as CosResponse['json'];
-          } catch {
-            // not JSON (downloads)
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buf, json });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  async send(method: string, url: string, headers: Record<string, string> = {}, body?: Buffer): Promise<CosResponse> {
+    const res = await rawRequest(url.startsWith('http') ? url : `${this.base}${url}`, method, headers, body);
+    return { ...res, json: jsonBody(res.body) };
   }
 
   /** `POST /files/v2/{appid}/{bucket}/{path}` with a multipart form and the signature. */
-  post(path: string, fields: readonly CosFormField[], sign: string | undefined, options: { via?: SignVia; headers?: Record<string, string>; appId?: string; bucket?: string } = {}): Promise<CosResponse> {
-    const { body, contentType } = cosForm(fields);
+  post(path: string, fields: readonly FormField[], sign: string | undefined, options: { via?: SignVia; headers?: Record<string, string>; appId?: string; bucket?: string } = {}): Promise<CosResponse> {
+    const { body, contentType } = buildForm(fields);
     const headers: Record<string, string> = { 'content-type': contentType, ...options.headers };
     let url = `/files/v2/${options.appId ?? COS_TEST.appId}/${options.bucket ?? COS_TEST.bucket}/${path.split('/').map(encodeURIComponent).join('/')}`;
     if (sign !== undefined) {

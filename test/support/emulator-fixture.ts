@@ -36,13 +36,48 @@ export async function emulatorFixture(t: TestContext, options: Partial<EmulatorO
   return { emulator, dataDir, client: new FeishuRawClient(emulator.url) };
 }
 
-/** A response as the tests look at it. */
-export interface RawResponse {
+/** What came back from {@link rawRequest}: the status, headers and body bytes as sent. */
+export interface RawHttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-  /** Parsed JSON body (undefined when the body is not JSON). */
+}
+
+/** A Feishu response as the tests look at it. */
+export interface RawResponse extends RawHttpResponse {
+  /** Parsed JSON body (`{}` when the body is not JSON). */
   json: Record<string, unknown> & { code?: number; msg?: string; data?: Record<string, unknown> };
+}
+
+/**
+ * Sends exactly `headers` and `body` (pieces are written one by one) with node:http, keep-alive
+ * off so every test is independent: the raw client of every emulator flavour's tests.
+ */
+export function rawRequest(url: string | URL, method: string, headers: Record<string, string> = {}, body?: Buffer | readonly Buffer[]): Promise<RawHttpResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { connection: 'close', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    if (Array.isArray(body)) {
+      for (const piece of body) req.write(piece);
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+/** A body parsed as a JSON object; `{}` when it is not JSON (downloads). */
+export function jsonBody(body: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
 }
 
 /** One form field; `file` fields carry bytes. */
@@ -61,7 +96,7 @@ export function buildForm(fields: readonly FormField[], boundary = `----ccu${Mat
   return { body: Buffer.concat(pieces), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Raw HTTP against the emulator (node:http, keep-alive off so every test is independent). */
+/** Raw HTTP against the emulator's Feishu routes ({@link rawRequest}). */
 export class FeishuRawClient {
   readonly base: string;
 
@@ -69,26 +104,9 @@ export class FeishuRawClient {
     this.base = base;
   }
 
-  send(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<RawResponse> {
-    return new Promise((resolve, reject) => {
-      const req = request(`${this.base}${path}`, { method, headers: { connection: 'close', ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const buf = Buffer.concat(chunks);
-          let json: RawResponse['json'] = {};
-          try {
-            json = JSON.parse(buf.toString('utf8')) as RawResponse['json'];
-          } catch {
-            // not JSON (downloads)
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buf, json });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  async send(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<RawResponse> {
+    const res = await rawRequest(`${this.base}${path}`, method, headers, body);
+    return { ...res, json: jsonBody(res.body) };
   }
 
   json(path: string, value: unknown, token?: string): Promise<RawResponse> {

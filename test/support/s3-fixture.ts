@@ -3,12 +3,12 @@
 // so tests can send the bytes they mean (bad checksums, tampered URLs, aws-chunked bodies).
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startEmulator, type EmulatorOptions, type RunningEmulator, type S3EmulatorOptions } from '../../src/emulator/index.js';
 import { encodeS3Key, S3RequestSigner } from '../../src/server/providers/s3-request-signer.js';
+import { rawRequest, type RawHttpResponse } from './emulator-fixture.js';
 
 /** Minimum part size tests use instead of 5 MiB, to stay fast. */
 export const TEST_MIN_PART_SIZE = 64 * 1024;
@@ -43,10 +43,7 @@ export async function s3Fixture(t: TestContext, s3: S3EmulatorOptions = {}, opti
 }
 
 /** A response as the tests look at it. */
-export interface S3RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
+export interface S3RawResponse extends RawHttpResponse {
   text: string;
   /** `<Code>` of an XML error body, if any. */
   code: string | undefined;
@@ -88,27 +85,11 @@ export class S3RawClient {
   }
 
   /** Sends exactly these headers and body (no signing). */
-  raw(method: string, url: string | URL, headers: Record<string, string> = {}, body?: Buffer | Buffer[]): Promise<S3RawResponse> {
-    return new Promise((resolve, reject) => {
-      const req = request(url, { method, headers: { connection: 'close', ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const buf = Buffer.concat(chunks);
-          const text = buf.toString('utf8');
-          const all = (name: string): string[] => [...text.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => decodeXmlText(m[1] ?? ''));
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buf, text, code: text.includes('<Error>') ? all('Code')[0] : undefined, xml: (name) => all(name)[0], xmlAll: all });
-        });
-      });
-      req.on('error', reject);
-      if (Array.isArray(body)) {
-        for (const piece of body) req.write(piece);
-        req.end();
-      } else {
-        req.end(body);
-      }
-    });
+  async raw(method: string, url: string | URL, headers: Record<string, string> = {}, body?: Buffer | Buffer[]): Promise<S3RawResponse> {
+    const res = await rawRequest(url, method, headers, body);
+    const text = res.body.toString('utf8');
+    const all = (name: string): string[] => [...text.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => decodeXmlText(m[1] ?? ''));
+    return { ...res, text, code: text.includes('<Error>') ? all('Code')[0] : undefined, xml: (name) => all(name)[0], xmlAll: all };
   }
 
   /** Signs with the Authorization header (payload hash = SHA-256 of the body unless given) and sends. */
