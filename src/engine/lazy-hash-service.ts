@@ -1,4 +1,4 @@
-import { UploadError } from '../core/index.js';
+import { loadOnce } from '../core/load-once.js';
 import type { HashHandle, HashService, PartChecksumKind, Sha1Checkpoint } from '../core/index.js';
 
 /** A handle whose file reaches the pool once the pool's code has loaded. */
@@ -49,24 +49,10 @@ class LazyHashHandle implements HashHandle {
  * const hasher = lazyHashService(async () => new (await import('../hashing/index.js')).HashPool());
  */
 export function lazyHashService(load: () => Promise<HashService>): HashService {
-  let loading: Promise<HashService> | undefined;
-  let loaded: HashService | undefined;
-  const service = (): Promise<HashService> => {
-    loading ??= load().then(
-      (pool) => {
-        loaded = pool;
-        return pool;
-      },
-      (error: unknown) => {
-        loading = undefined;
-        throw new UploadError({ code: 'network', kind: 'retry', message: 'The hashing code could not be loaded' }, { cause: error });
-      },
-    );
-    return loading;
-  };
+  const pool = loadOnce(load, 'The hashing code could not be loaded');
   return {
-    open: (file) => new LazyHashHandle(service(), file),
+    open: (file) => new LazyHashHandle(pool.get(), file),
     // Nothing loaded means no worker to stop.
-    dispose: () => loaded?.dispose(),
+    dispose: () => pool.value?.dispose(),
   };
 }

@@ -1,3 +1,4 @@
+import { loadOnce } from '../core/load-once.js';
 import type { UploadResult } from '../core/index.js';
 import type { UploadRecord } from './upload-record.js';
 import type { UploadStore } from './upload-store.js';
@@ -22,36 +23,23 @@ type FinishedMark = { key: string; result: UploadResult; expiresAt: number };
  * const store = lazyUploadStore(async () => (await import('./upload-store-chunk.js')).createStore(), { mayHoldRecords });
  */
 export function lazyUploadStore(load: () => Promise<UploadStore>, options: LazyUploadStoreOptions = {}): UploadStore {
-  let loading: Promise<UploadStore> | undefined;
-  let loaded: UploadStore | undefined;
-  const store = (): Promise<UploadStore> => {
-    loading ??= load().then(
-      (real) => {
-        loaded = real;
-        return real;
-      },
-      (error: unknown) => {
-        // Store calls are best effort (the engine catches them); the next call tries again.
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  // Store calls are best effort (the engine catches them); a failed load is tried again on the next call.
+  const real = loadOnce(load, 'The upload store could not be loaded');
+  const store = (): Promise<UploadStore> => real.get();
   return {
     get durable(): boolean | undefined {
-      return loaded?.durable;
+      return real.value?.durable;
     },
     put: async (record: UploadRecord) => (await store()).put(record),
     delete: async (id: string) => (await store()).delete(id),
     list: async () => {
-      if (loading === undefined && options.mayHoldRecords !== undefined && !(await options.mayHoldRecords().catch(() => true))) return [];
+      if (!real.started && options.mayHoldRecords !== undefined && !(await options.mayHoldRecords().catch(() => true))) return [];
       return (await store()).list();
     },
     clear: async () => {
-      const real = await store();
-      if (real.clear !== undefined) await real.clear();
-      else for (const record of await real.list()) await real.delete(record.id);
+      const loaded = await store();
+      if (loaded.clear !== undefined) await loaded.clear();
+      else for (const record of await loaded.list()) await loaded.delete(record.id);
     },
     markFinished: async (mark: FinishedMark) => (await store()).markFinished?.(mark),
     finished: async (key: string) => (await store()).finished?.(key),

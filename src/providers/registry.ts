@@ -1,5 +1,6 @@
 import { UploadError, isProviderName } from '../core/index.js';
 import type { ProviderClient, ProviderName } from '../core/index.js';
+import { loadOnce } from '../core/load-once.js';
 import type { BodySender } from './send-body.js';
 
 /** What every provider client needs: where the backend is. */
@@ -61,17 +62,8 @@ export function supportedProviders(): ProviderName[] {
  * dropped) is a retryable network error, and the next call tries the load again.
  */
 function lazyClient(name: ProviderName, entry: ProviderEntry, options: ProviderClientOptions): ProviderClient {
-  let loading: Promise<ProviderClient> | undefined;
-  const client = (): Promise<ProviderClient> => {
-    loading ??= entry.load().then(
-      (factory) => factory(options),
-      (error: unknown) => {
-        loading = undefined;
-        throw new UploadError({ code: 'network', kind: 'retry', message: `The upload client for ${name} could not be loaded` }, { cause: error });
-      },
-    );
-    return loading;
-  };
+  const loaded = loadOnce(async () => (await entry.load())(options), `The upload client for ${name} could not be loaded`);
+  const client = (): Promise<ProviderClient> => loaded.get();
   const listParts: Pick<ProviderClient, 'listParts'> = entry.listsParts
     ? { listParts: async (session, signal) => (await client()).listParts?.(session, signal) ?? [] }
     : {};

@@ -1,4 +1,4 @@
-import { UploadError } from '../core/upload-error.js';
+import { loadOnce } from '../core/load-once.js';
 import type { BodySender } from './send-body.js';
 
 /**
@@ -11,17 +11,7 @@ import type { BodySender } from './send-body.js';
  * const provider = createProviderClient('s3', { endpoint: '/upload', sendBody: workerBodyOnDemand() });
  */
 export function workerBodyOnDemand(): BodySender {
-  let sender: Promise<BodySender> | undefined;
-  return async (request, onProgress, signal) => {
-    sender ??= import('./worker-body-sender.js').then(({ WorkerBodySender }) => new WorkerBodySender().send);
-    let send: BodySender;
-    try {
-      send = await sender;
-    } catch (error) {
-      // A chunk that failed to load (offline, deploy in between) is tried again on the next part.
-      sender = undefined;
-      throw new UploadError({ code: 'network', kind: 'retry', message: 'Could not load the part sender' }, { cause: error });
-    }
-    return send(request, onProgress, signal);
-  };
+  // A chunk that failed to load (offline, deploy in between) is tried again on the next part.
+  const sender = loadOnce(async () => new (await import('./worker-body-sender.js')).WorkerBodySender().send, 'Could not load the part sender');
+  return async (request, onProgress, signal) => (await sender.get())(request, onProgress, signal);
 }
