@@ -1,5 +1,7 @@
 import { UploadError } from '../core/index.js';
 import type { FailureKind, UploadErrorCode } from '../core/index.js';
+import { retryableStorageStatus } from './retryable-storage-status.js';
+import { xmlText } from './xml-text.js';
 
 /** What a failed part PUT to PDS storage (OSS) means for the client. */
 export interface PdsStorageFailure {
@@ -36,16 +38,9 @@ const OSS_CODES: Readonly<Record<string, Row>> = {
   InvalidArgument: { code: 'bad-request', kind: 'fatal', message: 'Storage refused the part request' },
 };
 
-/** The text of the first `<tag>` element of an OSS XML body (no DOM: the client also runs in workers and Node). */
-function xmlText(text: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(text);
-  return match?.[1]?.trim();
-}
-
 function byStatus(status: number): Row {
-  if (status === 429) return { code: 'rate-limited', kind: 'rate-limited', message: 'Storage asks to slow down' };
-  if (status === 408) return { code: 'timeout', kind: 'retry', message: 'Storage timed out reading the part' };
-  if (status >= 500 || status === 0) return { code: 'server-error', kind: 'retry', message: `Storage failed to store the part (HTTP ${status})` };
+  const retryable = retryableStorageStatus(status);
+  if (retryable !== undefined) return retryable;
   if (status === 403) return { code: 'forbidden', kind: 'fatal', message: 'Storage denied the part upload' };
   if (status === 404) return { code: 'not-found', kind: 'fatal', message: 'Storage does not know the part URL' };
   return { code: 'bad-request', kind: 'fatal', message: `Storage refused the part (HTTP ${status})` };

@@ -1,6 +1,8 @@
 import { UploadError } from '../core/index.js';
 import type { FailureKind, UploadErrorCode } from '../core/index.js';
 import type { BodyResponse } from './send-body.js';
+import { retryableStorageStatus } from './retryable-storage-status.js';
+import { xmlText } from './xml-text.js';
 
 /** What a failed part PUT to S3 storage means for the S3 client. */
 export interface S3StorageFailure {
@@ -61,16 +63,9 @@ export const S3_PART_ERRORS: Readonly<Record<string, S3PartErrorRow>> = Object.f
   MissingContentLength: { code: 'bad-request', kind: 'fatal', message: 'Storage wants a Content-Length with the part' },
 });
 
-/** The text of the first `<tag>` element of an S3 XML body (no DOM: the client also runs in workers and Node). */
-function xmlText(text: string, tag: string): string | undefined {
-  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(text);
-  return match?.[1]?.trim();
-}
-
 function byStatus(status: number): S3PartErrorRow {
-  if (status === 429) return { code: 'rate-limited', kind: 'rate-limited', message: 'Storage asks to slow down' };
-  if (status === 408) return { code: 'timeout', kind: 'retry', message: 'Storage timed out reading the part' };
-  if (status >= 500 || status === 0) return { code: 'server-error', kind: 'retry', message: `Storage failed to store the part (HTTP ${status})` };
+  const retryable = retryableStorageStatus(status);
+  if (retryable !== undefined) return retryable;
   if (status === 403) return { code: 'forbidden', kind: 'fatal', message: 'Storage denied the part upload (HTTP 403)' };
   if (status === 404) return { code: 'not-found', kind: 'fatal', message: 'Storage does not know the part URL (HTTP 404)' };
   return { code: 'bad-response', kind: 'fatal', message: `Storage answered the part with HTTP ${status}` };
