@@ -51,9 +51,6 @@ export const COS_UPLOADPARTS_MAX_SLICES = 700;
  */
 export const COS_SIGNATURE_REFRESH_MARGIN_MS = 30_000;
 
-/** Renew the ticket when less than this is left (ms); same margin as the Feishu client. */
-export const COS_TICKET_RENEW_MARGIN_MS = 5 * 60 * 1000;
-
 /** Options of createCosLegacyClient. */
 export interface CosLegacyClientOptions {
   /** The backend's base URL (the element's `endpoint`). */
@@ -151,7 +148,7 @@ export function createCosLegacyClient(options: CosLegacyClientOptions): Provider
   const send = options.sendBody ?? defaultSendBody;
   const now = options.now ?? Date.now;
   const maxBytes = options.uploadpartsMaxBytes ?? COS_UPLOADPARTS_MAX_BYTES;
-  const tickets = new SessionTickets(api, now, COS_TICKET_RENEW_MARGIN_MS);
+  const tickets = new SessionTickets(api, now);
   const urls = new WeakMap<UploadSession, { value?: CachedUrl; pending?: Promise<CachedUrl> }>();
   // A new session for the same file (after an expiry) reuses the hashes instead of reading it again.
   const hashed = new WeakMap<Blob, CosUploadparts>();
