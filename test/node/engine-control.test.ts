@@ -1,25 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UploadError } from '../../src/core/index.js';
-import { UploadEngine } from '../../src/engine/index.js';
-import type { UploadEngineOptions } from '../../src/engine/index.js';
-import { EngineHarness, FakeHashService, FakeProviderClient, patternFile } from '../../src/engine/testing/index.js';
-import type { FakeProviderOptions } from '../../src/engine/testing/index.js';
-
-function setup(t: { after: (fn: () => void) => void }, providerOptions: FakeProviderOptions = {}, engineOptions: Partial<UploadEngineOptions> = {}) {
-  const provider = new FakeProviderClient({ partSize: 8, ...providerOptions });
-  const hasher = new FakeHashService();
-  const engine = new UploadEngine({ provider, hasher, target: 'fld-test', retry: { baseDelayMs: 1, maxDelayMs: 4 }, ...engineOptions });
-  t.after(() => engine.dispose());
-  return { provider, hasher, engine, h: new EngineHarness(engine) };
-}
-
-async function sameBytes(provider: FakeProviderClient, token: string | undefined, file: File): Promise<void> {
-  assert.deepEqual(provider.stored.get(token ?? ''), new Uint8Array(await file.arrayBuffer()));
-}
+import { FakeProviderClient, assertStoredBytes, engineFixture, patternFile } from '../../src/engine/testing/index.js';
 
 void test('pause aborts the parts in flight and resume sends only the parts not acknowledged', async (t) => {
-  const { provider, engine, h } = setup(t, { sendDelayMs: 1 }, { concurrency: 2 });
+  const { provider, engine, h } = engineFixture(t, { sendDelayMs: 1 }, { concurrency: 2 });
   const release = provider.hold((c) => (c.index ?? 0) >= 2);
   t.after(release);
   const file = patternFile('movie.bin', 64);
@@ -39,7 +24,7 @@ void test('pause aborts the parts in flight and resume sends only the parts not 
 
   engine.resume(added.id);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   const afterResume = provider.partCalls().slice(sentBeforeResume).map((c) => c.index ?? -1);
   assert.ok(afterResume.every((index) => !ackedAtPause.includes(index)), 'no acknowledged part was sent again');
   assert.deepEqual(new Set(afterResume), new Set([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => !ackedAtPause.includes(i))));
@@ -51,7 +36,7 @@ void test('pause aborts the parts in flight and resume sends only the parts not 
 });
 
 void test('cancel aborts the requests, drops the session at the provider and reports no error', async (t) => {
-  const { provider, hasher, engine, h } = setup(t);
+  const { provider, hasher, engine, h } = engineFixture(t);
   const release = provider.hold();
   t.after(release);
   const [added] = engine.add([patternFile('oops.bin', 40)]);
@@ -69,7 +54,7 @@ void test('cancel aborts the requests, drops the session at the provider and rep
 });
 
 void test('with autoStart off nothing is requested until start()', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { autoStart: false });
+  const { provider, engine, h } = engineFixture(t, {}, { autoStart: false });
   const [added] = engine.add([patternFile('later.bin', 16)]);
   assert.ok(added);
   await new Promise((resolve) => setTimeout(resolve, 10));
@@ -80,7 +65,7 @@ void test('with autoStart off nothing is requested until start()', async (t) => 
 });
 
 void test('retry after a failure goes on from the acknowledged parts of the same session', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { concurrency: 1 });
+  const { provider, engine, h } = engineFixture(t, {}, { concurrency: 1 });
   provider.fail('sendPart', new UploadError({ code: 'quota-exceeded', kind: 'fatal', message: 'full' }), { when: (c) => c.index === 3 });
   const file = patternFile('again.bin', 48);
   const [added] = engine.add([file]);
@@ -89,14 +74,14 @@ void test('retry after a failure goes on from the acknowledged parts of the same
   assert.equal(failed.partsDone, 3);
   engine.retry(added.id);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.error, undefined);
   assert.deepEqual(provider.partCalls().map((c) => c.index), [0, 1, 2, 3, 3, 4, 5]);
   assert.equal(provider.calls.filter((c) => c.method === 'createSession').length, 1);
 });
 
 void test('pause and cancel without an id act on every upload, with an id on that one only', async (t) => {
-  const { provider, engine, h } = setup(t);
+  const { provider, engine, h } = engineFixture(t);
   const release = provider.hold();
   t.after(release);
   const [a, b, c] = engine.add([patternFile('a.bin', 16), patternFile('b.bin', 16), patternFile('c.bin', 16)]);
@@ -113,7 +98,7 @@ void test('pause and cancel without an id act on every upload, with an id on tha
 });
 
 void test('dispose stops everything without cancelling sessions and fires no more events', async (t) => {
-  const { provider, engine, h } = setup(t);
+  const { provider, engine, h } = engineFixture(t);
   const release = provider.hold();
   t.after(release);
   const [added] = engine.add([patternFile('unmount.bin', 24)]);
@@ -130,7 +115,7 @@ void test('dispose stops everything without cancelling sessions and fires no mor
 });
 
 void test('new options apply to files added afterwards, including a new provider', async (t) => {
-  const { provider, engine, h } = setup(t);
+  const { provider, engine, h } = engineFixture(t);
   const [a] = engine.add([patternFile('a.bin', 8)]);
   assert.ok(a);
   await h.waitFor(a.id, ['done']);
@@ -146,7 +131,7 @@ void test('new options apply to files added afterwards, including a new provider
 });
 
 void test('a paused upload whose session expired meanwhile opens a new one on resume', async (t) => {
-  const { provider, engine, h } = setup(t, { sendDelayMs: 1 }, { concurrency: 1 });
+  const { provider, engine, h } = engineFixture(t, { sendDelayMs: 1 }, { concurrency: 1 });
   const file = patternFile('overnight.bin', 32);
   const [added] = engine.add([file]);
   assert.ok(added);
@@ -155,13 +140,13 @@ void test('a paused upload whose session expired meanwhile opens a new one on re
   provider.expireSessions();
   engine.resume(added.id);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.counters.sessionRenewals, 1);
   assert.equal(provider.calls.filter((c) => c.method === 'createSession').length, 2);
 });
 
 void test('a provider that lists parts is asked on resume, so parts it holds are not sent again', async (t) => {
-  const { provider, engine, h } = setup(t, { canListParts: true, sendDelayMs: 1 }, { concurrency: 1 });
+  const { provider, engine, h } = engineFixture(t, { canListParts: true, sendDelayMs: 1 }, { concurrency: 1 });
   const file = patternFile('listed.bin', 32);
   const [added] = engine.add([file]);
   assert.ok(added);
@@ -169,7 +154,7 @@ void test('a provider that lists parts is asked on resume, so parts it holds are
   engine.pause(added.id);
   engine.resume(added.id);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(provider.calls.filter((c) => c.method === 'listParts').length, 1);
   const okPerIndex = new Map<number, number>();
   for (const c of provider.partCalls()) if (c.outcome === 'ok') okPerIndex.set(c.index ?? -1, (okPerIndex.get(c.index ?? -1) ?? 0) + 1);

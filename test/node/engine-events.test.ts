@@ -1,21 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UploadError } from '../../src/core/index.js';
-import { UploadEngine } from '../../src/engine/index.js';
-import type { UploadEngineOptions, UploadRecord, UploadStore } from '../../src/engine/index.js';
-import { EngineHarness, FakeHashService, FakeProviderClient, patternFile } from '../../src/engine/testing/index.js';
-import type { FakeProviderOptions } from '../../src/engine/testing/index.js';
-
-function setup(t: { after: (fn: () => void) => void }, providerOptions: FakeProviderOptions = {}, engineOptions: Partial<UploadEngineOptions> = {}) {
-  const provider = new FakeProviderClient({ partSize: 8, ...providerOptions });
-  const hasher = new FakeHashService();
-  const engine = new UploadEngine({ provider, hasher, target: 'fld-test', retry: { baseDelayMs: 1, maxDelayMs: 4 }, ...engineOptions });
-  t.after(() => engine.dispose());
-  return { provider, hasher, engine, h: new EngineHarness(engine) };
-}
+import type { UploadRecord, UploadStore } from '../../src/engine/index.js';
+import { engineFixture, patternFile } from '../../src/engine/testing/index.js';
 
 void test('progress and change events are throttled to the progress interval', async (t) => {
-  const { provider, engine, h } = setup(t, { sendDelayMs: 0 }, { progressIntervalMs: 40, concurrency: 3 });
+  const { provider, engine, h } = engineFixture(t, { sendDelayMs: 0 }, { progressIntervalMs: 40, concurrency: 3 });
   const [added] = engine.add([patternFile('many-parts.bin', 8 * 120)]);
   assert.ok(added);
   const started = Date.now();
@@ -34,7 +24,7 @@ void test('progress and change events are throttled to the progress interval', a
 });
 
 void test('snapshots are frozen and their byte counts stay within the file size', async (t) => {
-  const { engine, h } = setup(t, { sendDelayMs: 1 }, { progressIntervalMs: 0 });
+  const { engine, h } = engineFixture(t, { sendDelayMs: 1 }, { progressIntervalMs: 0 });
   const [added] = engine.add([patternFile('counted.bin', 8 * 10 + 3)]);
   assert.ok(added);
   await h.waitFor(added.id, ['done']);
@@ -57,7 +47,7 @@ void test('snapshots are frozen and their byte counts stay within the file size'
 });
 
 void test('speed and time left are reported while parts move', async (t) => {
-  const { engine, h } = setup(t, { sendDelayMs: 25 }, { progressIntervalMs: 0, concurrency: 1 });
+  const { engine, h } = engineFixture(t, { sendDelayMs: 25 }, { progressIntervalMs: 0, concurrency: 1 });
   const [added] = engine.add([patternFile('slow.bin', 8 * 16)]);
   assert.ok(added);
   await h.waitFor(added.id, ['done']);
@@ -82,7 +72,7 @@ void test('a listener that throws does not stop or corrupt the engine', async (t
     process.off('uncaughtException', catcher);
     for (const listener of previous) process.on('uncaughtException', listener);
   });
-  const { provider, engine, h } = setup(t, { sendDelayMs: 1 }, { progressIntervalMs: 0 });
+  const { provider, engine, h } = engineFixture(t, { sendDelayMs: 1 }, { progressIntervalMs: 0 });
   for (const type of ['upload-added', 'upload-progress', 'change', 'upload-success'] as const) {
     engine.addEventListener(type, () => {
       throw new Error(`listener of ${type} is broken`);
@@ -100,7 +90,7 @@ void test('a listener that throws does not stop or corrupt the engine', async (t
 });
 
 void test('queue-complete fires once, after the last of several files ends, with every snapshot', async (t) => {
-  const { provider, engine, h } = setup(t, { sendDelayMs: 1 }, { concurrency: 2 });
+  const { provider, engine, h } = engineFixture(t, { sendDelayMs: 1 }, { concurrency: 2 });
   provider.fail('sendPart', new UploadError({ code: 'forbidden', kind: 'fatal', message: 'no' }), { when: (c) => c.fileName === 'b.bin' });
   const added = engine.add([patternFile('a.bin', 24), patternFile('b.bin', 24), patternFile('c.bin', 24)]);
   await h.waitUntil(() => (h.of('queue-complete').length > 0 ? true : undefined));
@@ -127,7 +117,7 @@ void test('the store gets a plain record after every acknowledged part and loses
     },
     list: () => Promise.resolve([]),
   };
-  const { engine, h } = setup(t, { sendDelayMs: 1 }, { store, concurrency: 1 });
+  const { engine, h } = engineFixture(t, { sendDelayMs: 1 }, { store, concurrency: 1 });
   const [added] = engine.add([patternFile('kept.bin', 24)]);
   assert.ok(added);
   await h.waitFor(added.id, ['done']);
@@ -147,7 +137,7 @@ void test('a store that fails does not fail the upload', async (t) => {
     delete: () => Promise.reject(new Error('closed')),
     list: () => Promise.resolve([]),
   };
-  const { engine, h } = setup(t, {}, { store });
+  const { engine, h } = engineFixture(t, {}, { store });
   const [added] = engine.add([patternFile('private-mode.bin', 16)]);
   assert.ok(added);
   assert.equal((await h.waitFor(added.id, ['done'])).partsDone, 2);

@@ -1,24 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UploadEngine } from '../../src/engine/index.js';
-import type { UploadEngineOptions } from '../../src/engine/index.js';
-import { EngineHarness, FakeHashService, FakeProviderClient, adler32, patternFile } from '../../src/engine/testing/index.js';
-import type { FakeProviderOptions } from '../../src/engine/testing/index.js';
-
-function setup(t: { after: (fn: () => void) => void }, providerOptions: FakeProviderOptions = {}, engineOptions: Partial<UploadEngineOptions> = {}) {
-  const provider = new FakeProviderClient(providerOptions);
-  const hasher = new FakeHashService();
-  const engine = new UploadEngine({ provider, hasher, target: 'fld-test', retry: { baseDelayMs: 1, maxDelayMs: 4 }, ...engineOptions });
-  t.after(() => engine.dispose());
-  return { provider, hasher, engine, h: new EngineHarness(engine) };
-}
+import { adler32, engineFixture, patternFile } from '../../src/engine/testing/index.js';
 
 async function bytesOf(file: File): Promise<Uint8Array> {
   return new Uint8Array(await file.arrayBuffer());
 }
 
 void test('a multi-part file is stored byte for byte and the upload ends done with its result', async (t) => {
-  const { provider, engine, h } = setup(t, { partSize: 8 });
+  const { provider, engine, h } = engineFixture(t, { partSize: 8 });
   const file = patternFile('report.bin', 37);
   const [added] = engine.add([file]);
   assert.ok(added);
@@ -54,7 +43,7 @@ void test('a multi-part file is stored byte for byte and the upload ends done wi
 });
 
 void test('a rapid upload is done at session creation without sending a part', async (t) => {
-  const { provider, hasher, engine, h } = setup(t, { rapid: () => true });
+  const { provider, hasher, engine, h } = engineFixture(t, { rapid: () => true });
   const [added] = engine.add([patternFile('known.bin', 100)]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);
@@ -67,7 +56,7 @@ void test('a rapid upload is done at session creation without sending a part', a
 });
 
 void test('parts in flight across several files never exceed the concurrency option', async (t) => {
-  const { provider, engine, h } = setup(t, { partSize: 8, sendDelayMs: 4 }, { concurrency: 3 });
+  const { provider, engine, h } = engineFixture(t, { partSize: 8, sendDelayMs: 4 }, { concurrency: 3 });
   const files = ['a', 'b', 'c', 'd'].map((n) => patternFile(`${n}.bin`, 80));
   const added = engine.add(files);
   const done = await Promise.all(added.map((u) => h.waitFor(u.id, ['done'])));
@@ -80,7 +69,7 @@ void test('parts in flight across several files never exceed the concurrency opt
 });
 
 void test('each upload keeps to its session\'s maxConcurrency while files share the pool', async (t) => {
-  const { provider, engine, h } = setup(t, { partSize: 8, sendDelayMs: 4, maxConcurrency: 1 }, { concurrency: 4 });
+  const { provider, engine, h } = engineFixture(t, { partSize: 8, sendDelayMs: 4, maxConcurrency: 1 }, { concurrency: 4 });
   const added = engine.add([patternFile('a.bin', 48), patternFile('b.bin', 48)]);
   await Promise.all(added.map((u) => h.waitFor(u.id, ['done'])));
   for (const [uploadId, max] of provider.maxInFlightPerSession) assert.equal(max, 1, uploadId);
@@ -88,7 +77,7 @@ void test('each upload keeps to its session\'s maxConcurrency while files share 
 });
 
 void test('part starts are spaced by the session\'s minimum interval', async (t) => {
-  const { provider, engine, h } = setup(t, { partSize: 8, minIntervalMs: 15, sendDelayMs: 1 }, { concurrency: 3 });
+  const { provider, engine, h } = engineFixture(t, { partSize: 8, minIntervalMs: 15, sendDelayMs: 1 }, { concurrency: 3 });
   const [added] = engine.add([patternFile('paced.bin', 40)]);
   assert.ok(added);
   await h.waitFor(added.id, ['done']);
@@ -101,7 +90,7 @@ void test('part starts are spaced by the session\'s minimum interval', async (t)
 });
 
 void test('checksums are ready before their part is sent, computed once, and kept a bounded step ahead', async (t) => {
-  const { provider, hasher, engine, h } = setup(t, { partSize: 8, sendDelayMs: 3 }, { concurrency: 2 });
+  const { provider, hasher, engine, h } = engineFixture(t, { partSize: 8, sendDelayMs: 3 }, { concurrency: 2 });
   hasher.delayMs = 2;
   const [added] = engine.add([patternFile('ahead.bin', 8 * 30)]);
   assert.ok(added);
@@ -120,7 +109,7 @@ void test('checksums are ready before their part is sent, computed once, and kep
 });
 
 void test('a provider that wants no part checksum gets none and the file is never hashed', async (t) => {
-  const { provider, hasher, engine, h } = setup(t, { partSize: 8, partChecksum: null });
+  const { provider, hasher, engine, h } = engineFixture(t, { partSize: 8, partChecksum: null });
   const [added] = engine.add([patternFile('plain.bin', 20)]);
   assert.ok(added);
   await h.waitFor(added.id, ['done']);
@@ -129,7 +118,7 @@ void test('a provider that wants no part checksum gets none and the file is neve
 });
 
 void test('files that are too large, of a refused type or empty fail before any request', async (t) => {
-  const { provider, engine, h } = setup(t, { partSize: 8 }, { maxFileSize: 10, accept: '.bin, image/*' });
+  const { provider, engine, h } = engineFixture(t, { partSize: 8 }, { maxFileSize: 10, accept: '.bin, image/*' });
   const added = engine.add([
     patternFile('big.bin', 11),
     patternFile('notes.txt', 5, 'text/plain'),
@@ -146,7 +135,7 @@ void test('files that are too large, of a refused type or empty fail before any 
 });
 
 void test('an empty file is uploaded when the provider stores empty files', async (t) => {
-  const { provider, engine, h } = setup(t, { partSize: 8, acceptsEmptyFiles: true });
+  const { provider, engine, h } = engineFixture(t, { partSize: 8, acceptsEmptyFiles: true });
   const [added] = engine.add([patternFile('empty.bin', 0)]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);
@@ -156,7 +145,7 @@ void test('an empty file is uploaded when the provider stores empty files', asyn
 });
 
 void test('a chunk size is passed to providers that let the client choose', async (t) => {
-  const { provider, engine, h } = setup(t, { honourPartSize: true }, { chunkSize: 16 });
+  const { provider, engine, h } = engineFixture(t, { honourPartSize: true }, { chunkSize: 16 });
   const [added] = engine.add([patternFile('sized.bin', 40)]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);

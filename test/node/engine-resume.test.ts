@@ -16,7 +16,7 @@ import type {
 } from '../../src/core/index.js';
 import { UploadEngine, isUploadRecord } from '../../src/engine/index.js';
 import type { Connectivity, PersistentFileHandle, UploadEngineOptions, UploadRecord, UploadStore } from '../../src/engine/index.js';
-import { EngineHarness, FakeHashService, FakeProviderClient, FakeUploadLocks, adler32, patternFile } from '../../src/engine/testing/index.js';
+import { EngineHarness, FakeHashService, FakeProviderClient, FakeUploadLocks, adler32, assertStoredBytes, patternFile } from '../../src/engine/testing/index.js';
 import type { FakeProviderOptions } from '../../src/engine/testing/index.js';
 import { MemoryRecordStore } from '../../src/persistence/index.js';
 
@@ -101,10 +101,6 @@ function openPage(t: After, provider: ProviderClient, store: UploadStore, option
   return { engine, h: new EngineHarness(engine), hasher };
 }
 
-async function sameBytes(provider: FakeProviderClient, token: string | undefined, file: File): Promise<void> {
-  assert.deepEqual(provider.stored.get(token ?? ''), new Uint8Array(await file.arrayBuffer()));
-}
-
 /**
  * Upload `file` on a first page until parts [0, acked) are acknowledged and the next ones
  * are in flight, then close that page (the store keeps what was written until then).
@@ -152,7 +148,7 @@ void test('after a reload the unfinished upload is shown waiting for its file, a
   assert.equal(again?.id, id, 're-adding continues the same upload');
   assert.equal(page.engine.uploads.length, 1);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
 
   const sent = partCallsSince(provider, mark, 'movie.bin');
   assert.deepEqual([...sent].sort(), [3, 4, 5, 6, 7], 'acknowledged parts are never sent again');
@@ -189,7 +185,7 @@ void test('a different file with the same name, size and date is never resumed o
 
   page.engine.add([original]);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, original);
+  await assertStoredBytes(provider, done.result?.fileToken, original);
 });
 
 void test('restore takes only unexpired records of its own scope and provider, and drops ones with nothing to resume', async (t) => {
@@ -238,7 +234,7 @@ void test('Feishu cannot list parts: a parts-missing complete re-sends the parts
   const mark = provider.calls.length;
   page.engine.add([file]);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   const sent = partCallsSince(provider, mark, 'trust.bin');
   const afterMissing = sent.slice(sent.length - 3);
   assert.deepEqual([...afterMissing].sort(), [0, 1, 2], 'then the three restored parts, and nothing verified in this page');
@@ -254,7 +250,7 @@ void test('parts-missing without any unverified part re-sends everything once, a
   const [twice] = page.engine.add([file]);
   assert.ok(twice);
   const done = await page.h.waitFor(twice.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(provider.partCalls('twice.bin').length, 9, 'every part sent three times');
 
   provider.fail('complete', missing(), { times: 3, when: (c) => c.fileName === 'never.bin' });
@@ -291,7 +287,7 @@ void test('where the provider lists its parts, resume trusts that list over the 
   const mark = fake.calls.length;
   page.engine.add([file]);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(fake, done.result?.fileToken, file);
+  await assertStoredBytes(fake, done.result?.fileToken, file);
   assert.deepEqual(partCallsSince(fake, mark, 'listed.bin').sort(), [1, 3, 4, 5]);
   assert.ok(done.history.some((e) => e.note?.includes('lacks 1 part(s)') === true));
 });
@@ -308,7 +304,7 @@ void test('a session that expired while the page was away is replaced, and no pa
   await page.engine.restore();
   page.engine.add([file]);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.counters.sessionRenewals, 1);
   assert.equal(provider.sessionRequests.length, 2);
   assert.ok(done.history.some((e) => e.note?.includes('session expired') === true));
@@ -341,7 +337,7 @@ void test('two tabs with the same file: one uploads, the other waits and ends wi
   assert.ok(doneB.history.some((e) => e.note === 'uploaded in another tab'));
   assert.equal(provider.sessionRequests.length, 1, 'the file was uploaded once');
   assert.equal(provider.partCalls('shared.bin').length, 8);
-  await sameBytes(provider, doneA.result?.fileToken, file);
+  await assertStoredBytes(provider, doneA.result?.fileToken, file);
 });
 
 void test('a file left unfinished by a closed tab is taken over when it is added in another tab', async (t) => {
@@ -358,7 +354,7 @@ void test('a file left unfinished by a closed tab is taken over when it is added
   assert.ok(added);
   assert.notEqual(added.id, orphanId);
   const done = await other.h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.deepEqual(partCallsSince(provider, mark, 'orphan.bin').sort(), [3, 4, 5]);
   assert.equal(provider.sessionRequests.length, 1);
   assert.ok(done.history.some((e) => e.note?.includes('left by an earlier page') === true));
@@ -393,7 +389,7 @@ void test('the offline event pauses a running upload at once without spending a 
   online = true;
   for (const listener of listeners.online) listener();
   const done = await page.h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.counters.retries, 0);
   assert.ok(done.history.some((e) => e.note?.startsWith('offline') === true));
 });
@@ -476,7 +472,7 @@ void test('an upload with a stored file handle resumes with one permission reque
   assert.equal(restored?.waitingFor, 'permission');
   page.engine.resume(added.id);
   const done = await page.h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(handle.prompts, 1);
 });
 
@@ -497,7 +493,7 @@ void test('a denied permission leaves the upload waiting, and picking the file s
   assert.equal(page.h.get(id).waitingFor, 'permission');
   page.engine.add([file]);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
 });
 
 // ---- SHA-1 checkpoints ----
@@ -598,7 +594,7 @@ void test('the whole-file SHA-1 state is saved as parts are acknowledged and a r
   await page.engine.restore();
   page.engine.add([file]);
   const done = await page.h.waitFor(id, ['done']);
-  await sameBytes(fake, done.result?.fileToken, file);
+  await assertStoredBytes(fake, done.result?.fileToken, file);
   assert.deepEqual(digests, [await sha1Of(file)]);
   assert.ok(hasher.sha1Ranges.every(([start]) => start >= saved.offset), `no SHA-1 before the checkpoint: ${JSON.stringify(hasher.sha1Ranges)}`);
   assert.equal(done.counters.bytesRehashed, 0);
@@ -634,7 +630,7 @@ void test('with a store, a file is fingerprinted once per page, not on every res
   release();
   page.engine.resume(added.id);
   const done = await page.h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   // A file smaller than the sample has one (head) sample: one SHA-1 job, in the first run only.
   assert.equal(page.hasher.calls.filter((c) => c.kind === 'sha1').length, 1);
 });

@@ -2,25 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UploadError } from '../../src/core/index.js';
 import type { UploadErrorData } from '../../src/core/index.js';
-import { UploadEngine } from '../../src/engine/index.js';
-import type { Connectivity, UploadEngineOptions } from '../../src/engine/index.js';
-import { EngineHarness, FakeHashService, FakeProviderClient, patternFile } from '../../src/engine/testing/index.js';
-import type { FakeProviderOptions } from '../../src/engine/testing/index.js';
-
-function setup(t: { after: (fn: () => void) => void }, providerOptions: FakeProviderOptions = {}, engineOptions: Partial<UploadEngineOptions> = {}) {
-  const provider = new FakeProviderClient({ partSize: 8, ...providerOptions });
-  const hasher = new FakeHashService();
-  const engine = new UploadEngine({ provider, hasher, target: 'fld-test', retry: { baseDelayMs: 1, maxDelayMs: 4 }, ...engineOptions });
-  t.after(() => engine.dispose());
-  return { provider, hasher, engine, h: new EngineHarness(engine) };
-}
+import type { Connectivity } from '../../src/engine/index.js';
+import { assertStoredBytes, engineFixture, patternFile } from '../../src/engine/testing/index.js';
 
 function error(data: Omit<UploadErrorData, 'message'> & { message?: string }): UploadError {
   return new UploadError({ message: `injected ${data.code}`, ...data });
-}
-
-async function sameBytes(provider: FakeProviderClient, token: string | undefined, file: File): Promise<void> {
-  assert.deepEqual(provider.stored.get(token ?? ''), new Uint8Array(await file.arrayBuffer()));
 }
 
 /** A switchable network for offline tests. */
@@ -43,13 +29,13 @@ function fakeNetwork(online: boolean): Connectivity & { set(online: boolean): vo
 }
 
 void test('a retryable failure is retried after a jittered backoff and the upload then succeeds', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { retry: { baseDelayMs: 20, maxDelayMs: 1000 }, random: () => 0.5 });
+  const { provider, engine, h } = engineFixture(t, {}, { retry: { baseDelayMs: 20, maxDelayMs: 1000 }, random: () => 0.5 });
   provider.fail('sendPart', error({ code: 'network', kind: 'retry' }), { times: 2, when: (c) => c.index === 1 });
   const file = patternFile('flaky.bin', 24);
   const [added] = engine.add([file]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.counters.retries, 2);
   const tries = provider.partCalls().filter((c) => c.index === 1);
   assert.equal(tries.length, 3);
@@ -63,7 +49,7 @@ void test('a retryable failure is retried after a jittered backoff and the uploa
 });
 
 void test('when every attempt fails the upload fails with the provider\'s typed error', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const { provider, engine, h } = engineFixture(t, {}, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
   provider.fail('sendPart', error({ code: 'server-error', kind: 'retry', status: 502 }), { times: 100, when: (c) => c.index === 0 });
   const [added] = engine.add([patternFile('doomed.bin', 16)]);
   assert.ok(added);
@@ -78,7 +64,7 @@ void test('when every attempt fails the upload fails with the provider\'s typed 
 });
 
 void test('a try that gets further than any before resets the part\'s attempt counter', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const { provider, engine, h } = engineFixture(t, {}, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
   for (const afterBytes of [1, 3, 5]) {
     provider.fail('sendPart', error({ code: 'network', kind: 'retry' }), { when: (c) => c.index === 0, afterBytes });
   }
@@ -86,19 +72,19 @@ void test('a try that gets further than any before resets the part\'s attempt co
   const [added] = engine.add([file]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(provider.partCalls().length, 4);
 });
 
 void test('a rate-limited answer holds back every part of the provider for the wait it asks, without spending attempts', async (t) => {
-  const { provider, engine, h } = setup(t, { sendDelayMs: 2 }, { concurrency: 2, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+  const { provider, engine, h } = engineFixture(t, { sendDelayMs: 2 }, { concurrency: 2, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
   provider.fail('sendPart', error({ code: 'rate-limited', kind: 'rate-limited', status: 429, retryAfterMs: 60 }), {
     when: (c) => c.fileName === 'a.bin' && c.index === 1,
   });
   const files = [patternFile('a.bin', 48), patternFile('b.bin', 48)];
   const added = engine.add(files);
   const done = await Promise.all(added.map((u) => h.waitFor(u.id, ['done'])));
-  for (const [i, u] of done.entries()) await sameBytes(provider, u.result?.fileToken, files[i] as File);
+  for (const [i, u] of done.entries()) await assertStoredBytes(provider, u.result?.fileToken, files[i] as File);
   const limited = provider.partCalls().find((c) => c.outcome === 'error');
   assert.ok(limited?.endedAt !== undefined);
   // A part already past the pacer when the 429 came back may start a moment later; 5 ms covers that.
@@ -108,7 +94,7 @@ void test('a rate-limited answer holds back every part of the provider for the w
 });
 
 void test('an expired session is replaced and only the parts the new session lacks are sent again', async (t) => {
-  const { provider, hasher, engine, h } = setup(t, { keepPartsAcrossSessions: true }, { concurrency: 1 });
+  const { provider, hasher, engine, h } = engineFixture(t, { keepPartsAcrossSessions: true }, { concurrency: 1 });
   provider.fail('sendPart', error({ code: 'session-expired', kind: 'session-expired', providerCode: '1061021' }), {
     when: (c) => {
       if (c.index !== 3) return false;
@@ -120,7 +106,7 @@ void test('an expired session is replaced and only the parts the new session lac
   const [added] = engine.add([file]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   const creates = provider.calls.filter((c) => c.method === 'createSession');
   assert.equal(creates.length, 2);
   const second = provider.calls.indexOf(creates[1] ?? creates[0]!);
@@ -133,13 +119,13 @@ void test('an expired session is replaced and only the parts the new session lac
 });
 
 void test('a rejected part checksum is recomputed and the part sent once more', async (t) => {
-  const { provider, hasher, engine, h } = setup(t);
+  const { provider, hasher, engine, h } = engineFixture(t);
   hasher.corrupt(16, 1);
   const file = patternFile('bitflip.bin', 32);
   const [added] = engine.add([file]);
   assert.ok(added);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(provider.partCalls().filter((c) => c.index === 2).length, 2);
   assert.equal(hasher.calls.filter((c) => c.start === 16).length, 2);
   assert.equal(done.counters.bytesRehashed, 8);
@@ -147,7 +133,7 @@ void test('a rejected part checksum is recomputed and the part sent once more', 
 });
 
 void test('a part whose checksum is rejected twice fails the upload loudly', async (t) => {
-  const { provider, hasher, engine, h } = setup(t);
+  const { provider, hasher, engine, h } = engineFixture(t);
   hasher.corrupt(16, 2);
   const [added] = engine.add([patternFile('bad-disk.bin', 32)]);
   assert.ok(added);
@@ -158,7 +144,7 @@ void test('a part whose checksum is rejected twice fails the upload loudly', asy
 });
 
 void test('a fatal error fails its own file while the other files finish', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { concurrency: 2 });
+  const { provider, engine, h } = engineFixture(t, {}, { concurrency: 2 });
   provider.fail('sendPart', error({ code: 'forbidden', kind: 'fatal', status: 403, providerCode: '1061004' }), { when: (c) => c.fileName === 'a.bin' });
   const files = [patternFile('a.bin', 40), patternFile('b.bin', 40)];
   const [a, b] = engine.add(files);
@@ -167,13 +153,13 @@ void test('a fatal error fails its own file while the other files finish', async
   const done = await h.waitFor(b.id, ['done']);
   assert.equal(failed.error?.code, 'forbidden');
   assert.equal(failed.error?.providerCode, '1061004');
-  await sameBytes(provider, done.result?.fileToken, files[1] as File);
+  await assertStoredBytes(provider, done.result?.fileToken, files[1] as File);
   assert.equal(provider.partCalls('a.bin').filter((c) => c.outcome === 'error').length, 1, 'a fatal error is not retried');
   assert.equal(h.of('queue-complete').length, 1);
 });
 
 void test('a part without progress for the stall timeout is aborted and retried', async (t) => {
-  const { provider, engine, h } = setup(t, {}, { stallTimeoutMs: 30 });
+  const { provider, engine, h } = engineFixture(t, {}, { stallTimeoutMs: 30 });
   const release = provider.hold();
   const file = patternFile('stuck.bin', 8);
   const [added] = engine.add([file]);
@@ -181,14 +167,14 @@ void test('a part without progress for the stall timeout is aborted and retried'
   await h.waitUntil(() => provider.partCalls().find((c) => c.outcome === 'aborted'));
   release();
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.counters.retries, 1);
   assert.ok(done.history.some((e) => e.note?.includes('stalled') === true));
 });
 
 void test('while offline an upload waits paused without a request and resumes when the network is back', async (t) => {
   const network = fakeNetwork(false);
-  const { provider, engine, h } = setup(t, {}, { connectivity: network });
+  const { provider, engine, h } = engineFixture(t, {}, { connectivity: network });
   const file = patternFile('train.bin', 24);
   const [added] = engine.add([file]);
   assert.ok(added);
@@ -196,14 +182,14 @@ void test('while offline an upload waits paused without a request and resumes wh
   assert.equal(provider.calls.length, 0);
   network.set(true);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(h.of('upload-paused', added.id).length, 1);
   assert.equal(h.of('upload-resumed', added.id).length, 1);
 });
 
 void test('a network failure while offline pauses the upload instead of spending its attempts', async (t) => {
   const network = fakeNetwork(true);
-  const { provider, engine, h } = setup(t, {}, { connectivity: network, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+  const { provider, engine, h } = engineFixture(t, {}, { connectivity: network, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
   provider.fail('sendPart', error({ code: 'network', kind: 'retry' }), {
     when: (c) => {
       if (c.index !== 1) return false;
@@ -219,11 +205,11 @@ void test('a network failure while offline pauses the upload instead of spending
   assert.equal(paused.error, undefined);
   network.set(true);
   const done = await h.waitFor(added.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
 });
 
 void test('a failing session creation is retried and a fatal one fails the upload', async (t) => {
-  const { provider, engine, h } = setup(t);
+  const { provider, engine, h } = engineFixture(t);
   provider.fail('createSession', error({ code: 'server-error', kind: 'retry', status: 503 }), { when: (c) => c.fileName === 'a.bin' });
   provider.fail('createSession', error({ code: 'not-found', kind: 'fatal', status: 404, providerCode: '1061044' }), { when: (c) => c.fileName === 'b.bin' });
   const [a, b] = engine.add([patternFile('a.bin', 10), patternFile('b.bin', 10)]);
@@ -233,13 +219,13 @@ void test('a failing session creation is retried and a fatal one fails the uploa
 });
 
 void test('a hash worker that crashed is retried, while a file that cannot be read fails the upload', async (t) => {
-  const { provider, hasher, engine, h } = setup(t);
+  const { provider, hasher, engine, h } = engineFixture(t);
   hasher.fail(8, error({ code: 'unknown', kind: 'retry', message: 'The hash worker stopped' }));
   const file = patternFile('crash.bin', 24);
   const [crash] = engine.add([file]);
   assert.ok(crash);
   const done = await h.waitFor(crash.id, ['done']);
-  await sameBytes(provider, done.result?.fileToken, file);
+  await assertStoredBytes(provider, done.result?.fileToken, file);
   assert.equal(done.counters.retries, 1);
 
   hasher.fail(0, new DOMException('The requested file could not be read', 'NotReadableError'));

@@ -3,3 +3,4 @@ export * from './fake-hash-service.js';
 export * from './fake-provider-client.js';
 export * from './engine-harness.js';
 export * from './fake-upload-locks.js';
+export * from './engine-fixture.js';
