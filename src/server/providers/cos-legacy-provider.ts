@@ -4,6 +4,7 @@ import type { UploadTicket } from '../ticket-signer.js';
 import { cosLegacyError, type CosLegacyOp } from './cos-legacy-error-table.js';
 import { cosLegacyEncodePath, cosLegacyFileId, cosLegacySignature, cosLegacySigningKey } from './cos-legacy-signature.js';
 import type { ProviderCreateInput, ProviderSession, ServerProvider } from './server-provider.js';
+import { fetchUpstream, readJsonEnvelope, type JsonEnvelope } from './upstream.js';
 
 /** One COS bucket the backend uploads into with the legacy JSON API (cloud-apis.md §3). */
 export interface CosLegacyServerConfig {
@@ -60,12 +61,6 @@ interface Slice {
   offset: number;
   datalen: number;
   datasha: string;
-}
-
-interface Envelope {
-  code: number;
-  status: number;
-  data: Record<string, unknown>;
 }
 
 /**
@@ -279,18 +274,12 @@ export class CosLegacyProvider implements ServerProvider {
    * One call to COS with a fresh signature; `-59` (our clock disagrees with COS's) is retried
    * once with a new signature. Codes in `accept` are returned instead of thrown.
    */
-  async #call(op: CosLegacyOp, path: string, form: FormData, kind: 'multi' | 'single', signal: AbortSignal, accept: readonly number[] = []): Promise<Envelope> {
+  async #call(op: CosLegacyOp, path: string, form: FormData, kind: 'multi' | 'single', signal: AbortSignal, accept: readonly number[] = []): Promise<JsonEnvelope> {
     for (let attempt = 0; ; attempt++) {
       const nowSec = Math.floor(this.#now() / 1000);
       const sign = await this.#sign(path, kind === 'single' ? 0 : nowSec + (this.#config.signatureTtlSec ?? COS_LEGACY_SIGNATURE_TTL_S), nowSec);
-      let response: Response;
-      try {
-        response = await this.#fetch(this.#objectUrl(path), { method: 'POST', headers: { authorization: sign }, body: form, signal });
-      } catch (cause) {
-        if (signal.aborted) throw cause;
-        throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach the storage' }, { cause });
-      }
-      const env = await readEnvelope(response);
+      const response = await fetchUpstream(this.#fetch, this.#objectUrl(path), { method: 'POST', headers: { authorization: sign }, body: form, signal }, 'The backend could not reach the storage');
+      const env = await readJsonEnvelope(response, 'The storage');
       if (env.code === 0 || accept.includes(env.code)) return env;
       if (env.code === -59 && attempt === 0) continue;
       throw cosLegacyError(env.code, env.status, op);
@@ -408,18 +397,3 @@ function badRequest(message: string): HttpError {
   return new HttpError(400, { code: 'bad-request', kind: 'fatal', message });
 }
 
-/** `{code, message, data}` (§3.1), or 502 `bad-response` when the body is not that. */
-async function readEnvelope(response: Response): Promise<Envelope> {
-  const text = await response.text().catch(() => null);
-  let body: unknown;
-  try {
-    body = text === null ? null : JSON.parse(text);
-  } catch {
-    body = null;
-  }
-  if (typeof body !== 'object' || body === null || !Number.isSafeInteger((body as { code?: unknown }).code)) {
-    throw new HttpError(502, { code: 'bad-response', kind: 'retry', message: `The storage sent an unreadable response (HTTP ${response.status})` });
-  }
-  const { code, data } = body as { code: number; data?: unknown };
-  return { code, status: response.status, data: typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {} };
-}

@@ -6,6 +6,7 @@ import { FEISHU_AUTH_CODES, feishuError } from './feishu-error-table.js';
 import { FeishuTokenCache } from './feishu-token-cache.js';
 import { multipartStream } from './multipart-stream.js';
 import type { ProviderCreateInput, ProviderDownload, ProviderSession, RelayPartInput, ServerProvider } from './server-provider.js';
+import { fetchUpstream, readJsonEnvelope } from './upstream.js';
 
 /** One Feishu (or Lark) app the backend uploads as. */
 export interface FeishuServerConfig {
@@ -141,7 +142,7 @@ export class FeishuProvider implements ServerProvider {
         duplex: 'half',
         signal,
       } as RequestInit);
-      const envelope = await readEnvelope(response);
+      const envelope = await readJsonEnvelope(response, 'The provider');
       if (envelope.code !== 0 && FEISHU_AUTH_CODES.has(envelope.code)) {
         // The part stream is spent, so it cannot be replayed here: refresh the token and
         // let the browser send the part again (docs/protocol.md §Tokens).
@@ -185,7 +186,7 @@ export class FeishuProvider implements ServerProvider {
         const length = Number(response.headers.get('content-length'));
         return { body: response.body, contentType: type, ...(response.headers.has('content-length') && Number.isSafeInteger(length) && { contentLength: length }) };
       }
-      const envelope = await readEnvelope(response);
+      const envelope = await readJsonEnvelope(response, 'The provider');
       if (envelope.code === 0) throw new HttpError(502, { code: 'bad-response', kind: 'retry', message: 'The provider answered a download with JSON' });
       if (FEISHU_AUTH_CODES.has(envelope.code) && attempt === 0) {
         this.#tokens.invalidate(token);
@@ -205,7 +206,7 @@ export class FeishuProvider implements ServerProvider {
         body: JSON.stringify(payload),
         signal,
       });
-      const envelope = await readEnvelope(response);
+      const envelope = await readJsonEnvelope(response, 'The provider');
       if (envelope.code === 0) return envelope.data;
       if (FEISHU_AUTH_CODES.has(envelope.code) && attempt === 0) {
         this.#tokens.invalidate(token);
@@ -218,33 +219,8 @@ export class FeishuProvider implements ServerProvider {
   async #send(path: string, token: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${token}`);
-    try {
-      return await this.#fetch(new URL(path, this.#config.baseUrl), { ...init, headers });
-    } catch (cause) {
-      if (init.signal?.aborted) throw cause;
-      throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach the provider' }, { cause });
-    }
+    return fetchUpstream(this.#fetch, new URL(path, this.#config.baseUrl), { ...init, headers }, 'The backend could not reach the provider');
   }
-}
-
-/** `{code, msg, data}` (§1.8), or 502 `bad-response` when the body is not that. */
-async function readEnvelope(response: Response): Promise<{ code: number; data: Record<string, unknown> }> {
-  const text = await response.text().catch(() => null);
-  let body: unknown;
-  try {
-    body = text === null ? null : JSON.parse(text);
-  } catch {
-    body = null;
-  }
-  if (typeof body !== 'object' || body === null || !Number.isSafeInteger((body as { code?: unknown }).code)) {
-    throw new HttpError(502, {
-      code: 'bad-response',
-      kind: 'retry',
-      message: `The provider sent an unreadable response (HTTP ${response.status})`,
-    });
-  }
-  const { code, data } = body as { code: number; data?: unknown };
-  return { code, data: typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {} };
 }
 
 function parseOptions(options: Record<string, string | number | boolean>): { api: FeishuApi; parentType: string; extra?: string } {

@@ -1,5 +1,6 @@
 import { HttpError } from '../http-error.js';
 import { SingleFlightToken, type IssuedToken } from './single-flight-token.js';
+import { fetchUpstream } from './upstream.js';
 
 /**
  * Refresh this long before the token's stated expiry, like the Go SDK
@@ -52,16 +53,11 @@ export class FeishuTokenCache {
 
   async #fetch(): Promise<IssuedToken> {
     const { baseUrl, appId, appSecret, fetch, now } = this.#options;
-    let response: Response;
-    try {
-      response = await fetch(new URL(TENANT_TOKEN_PATH, baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify({ app_id: appId, app_secret: appSecret }),
-      });
-    } catch (cause) {
-      throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach the provider to get its access token' }, { cause });
-    }
+    const response = await fetchUpstream(fetch, new URL(TENANT_TOKEN_PATH, baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ app_id: appId, app_secret: appSecret }),
+    }, 'The backend could not reach the provider to get its access token');
     const body: unknown = await response.json().catch(() => null);
     const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
     const code = fields['code'];

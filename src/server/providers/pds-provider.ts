@@ -6,6 +6,7 @@ import { PDS_AUTH_CODES, pdsError } from './pds-error-table.js';
 import type { PdsJwtApp } from './pds-jwt-assertion.js';
 import { PdsTokenSource } from './pds-token-source.js';
 import type { ProviderCreateInput, ProviderSession, ServerProvider } from './server-provider.js';
+import { fetchUpstream } from './upstream.js';
 
 /** Uploaded parts are kept 10 days (seed 003; cloud-apis.md §2.10): a ticket never outlives that. */
 export const PDS_UPLOAD_LIFETIME_MS = 10 * 24 * 60 * 60 * 1000;
@@ -478,18 +479,12 @@ export class PdsProvider implements ServerProvider {
 
   /** One POST; resolves with the JSON body of a 2xx (create is 201, delete 204), rejects with PdsCallError on a PDS error. */
   async #post(path: string, token: string, payload: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
-    let response: Response;
-    try {
-      response = await this.#fetch(new URL(path, this.#config.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` },
-        body: JSON.stringify(payload),
-        signal,
-      });
-    } catch (cause) {
-      if (signal.aborted) throw cause;
-      throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach PDS' }, { cause });
-    }
+    const response = await fetchUpstream(this.#fetch, new URL(path, this.#config.baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` },
+      body: JSON.stringify(payload),
+      signal,
+    }, 'The backend could not reach PDS');
     const text = await response.text().catch(() => '');
     let body: unknown;
     try {

@@ -1,6 +1,7 @@
 import { HttpError } from '../http-error.js';
 import { pdsJwtAssertion, type PdsJwtApp } from './pds-jwt-assertion.js';
 import { SingleFlightToken, type IssuedToken } from './single-flight-token.js';
+import { fetchUpstream } from './upstream.js';
 
 /** Refresh an issued token this long before it expires (ms; tokens live ~2 h, cloud-apis.md §2.2). */
 export const PDS_TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -62,16 +63,11 @@ export class PdsTokenSource {
     const { baseUrl, domainId, jwt, fetch, now } = this.#options;
     const app = jwt!;
     const form = new URLSearchParams({ grant_type: JWT_GRANT, client_id: app.clientId, assertion: pdsJwtAssertion(app, domainId, now()) });
-    let response: Response;
-    try {
-      response = await fetch(new URL('/v2/oauth/token', baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
-    } catch (cause) {
-      throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach PDS to get its access token' }, { cause });
-    }
+    const response = await fetchUpstream(fetch, new URL('/v2/oauth/token', baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    }, 'The backend could not reach PDS to get its access token');
     const body: unknown = await response.json().catch(() => null);
     const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
     if (!response.ok) {

@@ -15,6 +15,7 @@ import { escapeS3Xml, parseS3Xml, s3XmlChildren, s3XmlText, type S3XmlElement } 
 import { s3Error } from './s3-error-table.js';
 import { encodeS3Key, S3RequestSigner } from './s3-request-signer.js';
 import type { ProviderCreateInput, ProviderSession, ServerProvider } from './server-provider.js';
+import { fetchUpstream } from './upstream.js';
 
 /** S3 minimum part size, every part but the last: 5 MiB (cloud-apis.md §4.2). */
 export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -400,12 +401,7 @@ export class S3Provider implements ServerProvider {
     const body = init.body ?? '';
     const payloadHash = createHash('sha256').update(body).digest('hex');
     const headers = this.#signer.sign({ method, url, headers: init.headers ?? {}, now: this.#now() }, payloadHash);
-    try {
-      return await this.#fetch(url, { method, headers, ...(init.body !== undefined && { body: init.body }), signal: init.signal });
-    } catch (cause) {
-      if (init.signal.aborted) throw cause;
-      throw new HttpError(502, { code: 'network', kind: 'retry', message: 'The backend could not reach the storage' }, { cause });
-    }
+    return fetchUpstream(this.#fetch, url, { method, headers, ...(init.body !== undefined && { body: init.body }), signal: init.signal }, 'The backend could not reach the storage');
   }
 
   /** A call answered with an XML document: the root on 2xx, else (or for a 200 `<Error>`, §4.1) the classified error. */
