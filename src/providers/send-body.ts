@@ -1,5 +1,5 @@
 import { abortError } from '../core/abort-error.js';
-import { UploadError } from '../core/index.js';
+import { UploadError } from '../core/upload-error.js';
 
 /** One request that carries part bytes. */
 export interface BodyRequest {
@@ -38,7 +38,21 @@ export function sendBody(request: BodyRequest, onProgress: (loadedBytes: number)
   return typeof XMLHttpRequest === 'function' ? sendWithXhr(request, onProgress, signal) : sendWithFetch(request, onProgress, signal);
 }
 
-function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal): Promise<BodyResponse> {
+/** A {@link BodyResponse} from XMLHttpRequest, with its headers as `getAllResponseHeaders()` gives them. */
+export interface XhrBodyResponse extends BodyResponse {
+  /** `name: value` lines of the headers the page may read (CORS-exposed). */
+  headersText: string;
+}
+
+/**
+ * {@link sendBody} over XMLHttpRequest, in a page or a worker (dedicated workers have XHR
+ * with upload progress; worker-body.worker.ts sends with it). Throws what `open()` or
+ * `setRequestHeader()` throw for a URL or header they refuse.
+ *
+ * @example
+ * const res = await sendWithXhr({ url, method: 'PUT', headers: {}, body }, onProgress, controller.signal);
+ */
+export function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => void, signal: AbortSignal): Promise<XhrBodyResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(abortError(signal));
@@ -52,7 +66,7 @@ function sendWithXhr(request: BodyRequest, onProgress: (loadedBytes: number) => 
     xhr.upload.onprogress = (event): void => onProgress(event.loaded);
     xhr.onload = (): void => {
       done();
-      resolve({ status: xhr.status, header: (name) => xhr.getResponseHeader(name), text: xhr.responseText });
+      resolve({ status: xhr.status, header: (name) => xhr.getResponseHeader(name), text: xhr.responseText, headersText: xhr.getAllResponseHeaders() });
     };
     xhr.onerror = (): void => {
       done();

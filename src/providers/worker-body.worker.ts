@@ -1,9 +1,11 @@
 /**
  * The part-body worker behind {@link WorkerBodySender}: it receives each part as a
- * `file.slice()` and the request, sends it with its own XMLHttpRequest (dedicated workers have
- * XHR with upload progress), and posts back throttled progress and the response. The per-part
+ * `file.slice()` and the request, sends it with sendWithXhr (dedicated workers have XHR with
+ * upload progress), and posts back throttled progress and the response. The per-part
  * XHR work and its continuations thus leave the main thread (issue 7, design C).
  */
+import { UploadError, isAbort } from '../core/upload-error.js';
+import { sendWithXhr } from './send-body.js';
 import { BODY_WORKER_PROGRESS_MS, type WorkerBodyProtocol } from './worker-body-protocol.js';
 
 const scope = globalThis as unknown as {
@@ -11,7 +13,8 @@ const scope = globalThis as unknown as {
   addEventListener(type: 'message', listener: (event: MessageEvent<WorkerBodyProtocol['command']>) => void): void;
 };
 
-const inFlight = new Map<number, XMLHttpRequest>();
+// One controller per request id: an `abort` command aborts it, and sendWithXhr aborts the XHR.
+const inFlight = new Map<number, AbortController>();
 
 /** `getAllResponseHeaders()` lists only what the page may read (CORS-exposed), as `name: value` lines. */
 function parseHeaders(raw: string): Record<string, string> {
@@ -24,9 +27,9 @@ function parseHeaders(raw: string): Record<string, string> {
   return headers;
 }
 
-function send(command: Extract<WorkerBodyProtocol['command'], { kind: 'send' }>): void {
+async function send(command: Extract<WorkerBodyProtocol['command'], { kind: 'send' }>): Promise<void> {
   const { id } = command;
-  const xhr = new XMLHttpRequest();
+  const controller = new AbortController();
   let lastPost = -Infinity;
   let posted = -1;
   let loaded = 0;
@@ -40,22 +43,26 @@ function send(command: Extract<WorkerBodyProtocol['command'], { kind: 'send' }>)
     if (!inFlight.delete(id)) return;
     scope.postMessage({ kind: 'done', id, outcome });
   };
-  xhr.open(command.method, command.url, true);
-  for (const [name, value] of Object.entries(command.headers)) xhr.setRequestHeader(name, value);
-  xhr.upload.onprogress = (event): void => {
-    loaded = event.loaded;
+  const onProgress = (bytes: number): void => {
+    loaded = bytes;
     if (performance.now() - lastPost >= BODY_WORKER_PROGRESS_MS || loaded === command.body.size) postProgress();
   };
-  xhr.onload = (): void => {
+  inFlight.set(id, controller);
+  try {
+    const response = await sendWithXhr(command, onProgress, controller.signal);
     // The last bytes before the answer may have been held back by the throttle.
     postProgress();
-    finish({ type: 'response', status: xhr.status, headers: parseHeaders(xhr.getAllResponseHeaders()), text: xhr.responseText });
-  };
-  xhr.onerror = (): void => finish({ type: 'network' });
-  xhr.ontimeout = xhr.onerror;
-  xhr.onabort = (): void => finish({ type: 'aborted' });
-  inFlight.set(id, xhr);
-  xhr.send(command.body);
+    finish({ type: 'response', status: response.status, headers: parseHeaders(response.headersText), text: response.text });
+  } catch (error) {
+    if (isAbort(error)) finish({ type: 'aborted' });
+    // sendWithXhr's only UploadError is the failed connection.
+    else if (error instanceof UploadError) finish({ type: 'network' });
+    else {
+      // open() throws on a URL it cannot parse, setRequestHeader on a bad name or value.
+      const { name, message } = error instanceof Error ? error : new Error(String(error));
+      finish({ type: 'thrown', name, message });
+    }
+  }
 }
 
 scope.addEventListener('message', (event) => {
@@ -64,14 +71,7 @@ scope.addEventListener('message', (event) => {
     inFlight.get(command.id)?.abort();
     return;
   }
-  try {
-    send(command);
-  } catch (error) {
-    // open() throws on a URL it cannot parse, setRequestHeader on a bad name or value.
-    inFlight.delete(command.id);
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    scope.postMessage({ kind: 'done', id: command.id, outcome: { type: 'thrown', name, message } });
-  }
+  void send(command);
 });
 
 scope.postMessage({ kind: 'ready', xhr: typeof XMLHttpRequest === 'function' });
