@@ -7,6 +7,7 @@ import { HashPool } from '../../src/hashing/index.js';
 import { COS_SIGNATURE_REFRESH_MARGIN_MS, createCosLegacyClient, createProviderClient, sendBody } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
 import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
+import { countingFetch } from '../support/counting-fetch.js';
 import { setFaults } from '../support/emulator-admin.js';
 import { admin, randomFile, sha1Hex, storedSha1, testEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
@@ -32,18 +33,6 @@ interface EmulatorSession {
 
 async function emulatorSessions(env: TestEnv): Promise<EmulatorSession[]> {
   return ((await admin(env, 'GET', 'cos-legacy/sessions')) as { sessions: EmulatorSession[] }).sessions;
-}
-
-/** fetch that counts the backend's part-URL calls. */
-function countingFetch(): { fetch: typeof fetch; partUrlCalls: () => number } {
-  let calls = 0;
-  return {
-    fetch: (input, init) => {
-      if (String(input instanceof Request ? input.url : input).endsWith('/v1/sessions/part-urls')) calls += 1;
-      return fetch(input, init);
-    },
-    partUrlCalls: () => calls,
-  };
 }
 
 function part(file: Blob, session: UploadSession, index: number): { index: number; start: number; end: number; body: Blob } {

@@ -1,30 +1,18 @@
 // The whole browser side with S3: UploadEngine + HashPool (real workers computing each part's
 // Content-MD5) + the S3 client, against the backend presigning URLs for the emulator's S3
 // listener (test/support/wtr-backend-plugin.mjs). Stored objects are compared by SHA-1.
-import type { PartUrlsRequest, UploadSnapshot, UploadStatus } from '../../src/core/index.js';
+import type { UploadSnapshot, UploadStatus } from '../../src/core/index.js';
 import { UploadEngine } from '../../src/engine/index.js';
 import { HashPool } from '../../src/hashing/index.js';
 import { createS3Client } from '../../src/providers/index.js';
 import { assert, equal } from '../support/browser-assert.js';
 import { admin, randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
+import { countingFetch } from '../support/counting-fetch.js';
 import { waitForUpload } from '../support/wait-for-upload.js';
 
 const testEnv = (): Promise<TestEnv> => runnerEnv('s3');
 const waitFor = (engine: UploadEngine, id: string, statuses: UploadStatus[], timeoutMs = 25_000): Promise<UploadSnapshot> => waitForUpload(engine, id, statuses, timeoutMs);
-
-/** A fetch that records every part-urls request the client makes. */
-function countingFetch(): { fetch: typeof fetch; batches: number[][] } {
-  const batches: number[][] = [];
-  return {
-    batches,
-    fetch: (input, init) => {
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      if (url.endsWith('/v1/sessions/part-urls') && typeof init?.body === 'string') batches.push((JSON.parse(init.body) as PartUrlsRequest).indexes);
-      return fetch(input, init);
-    },
-  };
-}
 
 describe('UploadEngine + HashPool + S3 client against the backend and the S3 emulator', () => {
   let engine: UploadEngine | undefined;

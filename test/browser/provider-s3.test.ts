@@ -2,44 +2,19 @@
 // (test/support/wtr-backend-plugin.mjs: 64 KiB minimum parts). Parts go from the browser
 // straight to the emulator, which checks each signature and Content-MD5; stored objects are
 // downloaded through the result's presigned downloadUrl and compared by SHA-1.
-import { md5 } from 'hash-wasm';
 import { UploadError } from '../../src/core/index.js';
-import type { PartReceipt, PartUrlsRequest, UpcomingPart, UploadSession } from '../../src/core/index.js';
+import type { PartReceipt, UpcomingPart, UploadSession } from '../../src/core/index.js';
 import { createProviderClient, createS3Client, supportedProviders } from '../../src/providers/index.js';
 import { assert, equal, uploadRejection as rejection } from '../support/browser-assert.js';
 import { admin, randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
+import { countingFetch } from '../support/counting-fetch.js';
+import { partOf } from '../support/part-of.js';
 
 const testEnv = (): Promise<TestEnv> => runnerEnv('s3');
 
-function hexToBase64(hex: string): string {
-  return btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((h) => parseInt(h, 16))));
-}
-
-/** A part of `file` under the session's plan, with its Content-MD5 (what the hash pool's `md5` gives). */
-async function partOf(session: UploadSession, file: Blob, index: number): Promise<{ index: number; start: number; end: number; body: Blob; checksum: string; md5Hex: string }> {
-  const start = index * session.plan.partSize;
-  const end = Math.min(file.size, start + session.plan.partSize);
-  const body = file.slice(start, end);
-  const md5Hex = await md5(new Uint8Array(await body.arrayBuffer()));
-  return { index, start, end, body, checksum: hexToBase64(md5Hex), md5Hex };
-}
-
 async function hints(session: UploadSession, file: Blob, indexes: number[]): Promise<UpcomingPart[]> {
   return Promise.all(indexes.map(async (index) => ({ index, checksum: (await partOf(session, file, index)).checksum })));
-}
-
-/** A fetch that records every part-urls request the client makes. */
-function countingFetch(): { fetch: typeof fetch; batches: number[][] } {
-  const batches: number[][] = [];
-  return {
-    batches,
-    fetch: (input, init) => {
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      if (url.endsWith('/v1/sessions/part-urls') && typeof init?.body === 'string') batches.push((JSON.parse(init.body) as PartUrlsRequest).indexes);
-      return fetch(input, init);
-    },
-  };
 }
 
 const never = new AbortController().signal;

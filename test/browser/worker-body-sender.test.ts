@@ -2,30 +2,17 @@
 // `file.slice()` and leave from its XHR. Checked against the S3 emulator through the real S3
 // client and backend (test/support/wtr-backend-plugin.mjs): stored bytes compared by SHA-1,
 // progress, aborts, failed connections, CORS-hidden headers, and which path ran in this browser.
-import { md5 } from 'hash-wasm';
-import type { UploadSession } from '../../src/core/index.js';
 import { createS3Client, sendBody } from '../../src/providers/index.js';
 import type { BodySender } from '../../src/providers/index.js';
 import { WorkerBodySender } from '../../src/providers/worker-body-sender.js';
 import { assert, equal, rejectionOf, uploadRejection } from '../support/browser-assert.js';
 import { admin, randomFile, sha1Hex, storedSha1, testEnv as runnerEnv } from '../support/test-env.js';
 import type { TestEnv } from '../support/test-env.js';
+import { partOf } from '../support/part-of.js';
 
 const testEnv = (): Promise<TestEnv> => runnerEnv('s3');
 const never = new AbortController().signal;
 const noProgress = (): void => {};
-
-function hexToBase64(hex: string): string {
-  return btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((h) => parseInt(h, 16))));
-}
-
-/** Part `index` of `file` under the session's plan, with its Content-MD5. */
-async function partOf(session: UploadSession, file: Blob, index: number): Promise<{ index: number; start: number; end: number; body: Blob; checksum: string }> {
-  const start = index * session.plan.partSize;
-  const end = Math.min(file.size, start + session.plan.partSize);
-  const body = file.slice(start, end);
-  return { index, start, end, body, checksum: hexToBase64(await md5(new Uint8Array(await body.arrayBuffer()))) };
-}
 
 /** A worker that loads and says it has no XHR, as a worker without it would. */
 function workerWithoutXhr(): Worker {
