@@ -1,4 +1,5 @@
 import type { RateLimit } from '../infra/rate-limiter.js';
+import { positiveInt } from '../infra/positive-int.js';
 
 /** Valid `slice_size` values: 512 KB, 1 MB, 2 MB, 3 MB (cloud-apis.md §3.3, §3.8; doc 6070). */
 export const COS_LEGACY_SLICE_SIZES: readonly number[] = Object.freeze([524288, 1048576, 2097152, 3145728]);
@@ -80,13 +81,8 @@ export const COS_LEGACY_DEFAULTS: Readonly<CosLegacyEmulatorConfig> = Object.fre
 /** COS bucket names: lowercase letters, digits and `-` [infer: v4 console rule]. */
 export const COS_LEGACY_BUCKET_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`cosLegacy.${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
 function sliceSize(name: string, value: number): number {
-  positiveInt(name, value);
+  positiveInt(`cosLegacy.${name}`, value);
   // Intermediate datasha values only exist at 64-byte block boundaries (§3.7).
   if (value % 64 !== 0) throw new RangeError(`cosLegacy.${name} must be a multiple of 64, got ${value}`);
   return value;
@@ -107,10 +103,10 @@ export function resolveCosLegacyConfig(options: CosLegacyEmulatorOptions = {}): 
   if (config.sliceSizes.length === 0) throw new RangeError('cosLegacy.sliceSizes must not be empty');
   config.sliceSizes.forEach((s, i) => sliceSize(`sliceSizes[${i}]`, s));
   if (config.forceSliceSize !== null) sliceSize('forceSliceSize', config.forceSliceSize);
-  positiveInt('sessionTtlMs', config.sessionTtlMs);
-  positiveInt('maxSignatureLifetimeSec', config.maxSignatureLifetimeSec);
-  positiveInt('singleEffectWindowSec', config.singleEffectWindowSec);
+  positiveInt('cosLegacy.sessionTtlMs', config.sessionTtlMs);
+  positiveInt('cosLegacy.maxSignatureLifetimeSec', config.maxSignatureLifetimeSec);
+  positiveInt('cosLegacy.singleEffectWindowSec', config.singleEffectWindowSec);
   if (!(config.rateLimit.qps > 0)) throw new RangeError('cosLegacy.rateLimit.qps must be > 0');
-  positiveInt('rateLimit.perDay', config.rateLimit.perDay);
+  positiveInt('cosLegacy.rateLimit.perDay', config.rateLimit.perDay);
   return config;
 }

@@ -1,3 +1,5 @@
+import { positiveInt } from '../infra/positive-int.js';
+
 /** Feishu platform block size: "平台固定以 4MB 的大小对文件进行分片" (cloud-apis.md §1.3). */
 export const FEISHU_BLOCK_SIZE = 4 * 1024 * 1024;
 /** Tenant token lifetime: 2 h (cloud-apis.md §1.10). */
@@ -79,11 +81,6 @@ const DEFAULTS: FeishuEmulatorConfig = {
 /** Documented defaults (docs/emulator.md). */
 export const FEISHU_DEFAULTS: Readonly<FeishuEmulatorConfig> = Object.freeze(DEFAULTS);
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`feishu.${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
 /** Fills defaults and checks values. Throws RangeError on nonsense. */
 export function resolveFeishuConfig(options: FeishuEmulatorOptions = {}): FeishuEmulatorConfig {
   const rateLimit = { ...FEISHU_DEFAULTS.rateLimit, ...options.rateLimit };
@@ -93,14 +90,14 @@ export function resolveFeishuConfig(options: FeishuEmulatorOptions = {}): Feishu
     parents: [...(options.parents ?? FEISHU_DEFAULTS.parents)],
     rateLimit,
   };
-  positiveInt('blockSize', config.blockSize);
-  positiveInt('tokenTtlSec', config.tokenTtlSec);
-  positiveInt('uploadIdTtlMs', config.uploadIdTtlMs);
-  positiveInt('maxFileSize', config.maxFileSize);
-  positiveInt('folderChildLimit', config.folderChildLimit);
+  positiveInt('feishu.blockSize', config.blockSize);
+  positiveInt('feishu.tokenTtlSec', config.tokenTtlSec);
+  positiveInt('feishu.uploadIdTtlMs', config.uploadIdTtlMs);
+  positiveInt('feishu.maxFileSize', config.maxFileSize);
+  positiveInt('feishu.folderChildLimit', config.folderChildLimit);
   if (!Number.isSafeInteger(config.tokenReissueWindowSec) || config.tokenReissueWindowSec < 0) throw new RangeError('feishu.tokenReissueWindowSec must be an integer >= 0');
   if (!(rateLimit.qps > 0)) throw new RangeError('feishu.rateLimit.qps must be > 0');
-  positiveInt('rateLimit.perDay', rateLimit.perDay);
+  positiveInt('feishu.rateLimit.perDay', rateLimit.perDay);
   if (rateLimit.mode !== 'drive' && rateLimit.mode !== 'gateway') throw new RangeError('feishu.rateLimit.mode must be "drive" or "gateway"');
   if (!config.appId || !config.appSecret) throw new RangeError('feishu.appId and feishu.appSecret must be non-empty');
   return config;

@@ -1,16 +1,10 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore } from './blob-store.js';
+import type { BlobRange, BlobStore } from './blob-store.js';
 import type { EmulatorContext } from './emulator-context.js';
 
-/** An inclusive byte range [start, end] of a stored object. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
-
 /** RFC 7233 single byte range; undefined = serve the whole body. */
-export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
+export function parseRange(header: string | undefined, size: number): BlobRange | 'unsatisfiable' | undefined {
   if (!header || size === 0) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m) return undefined;
@@ -35,7 +29,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 export async function sendStoredObject(
   ctx: EmulatorContext,
   store: BlobStore,
-  object: { key: string; size: number; range: ByteRange | undefined; headers: OutgoingHttpHeaders; headOnly?: boolean },
+  object: { key: string; size: number; range: BlobRange | undefined; headers: OutgoingHttpHeaders; headOnly?: boolean },
 ): Promise<void> {
   const { key, size, range, headers } = object;
   headers['Accept-Ranges'] = 'bytes';

@@ -1,3 +1,5 @@
+import { positiveInt } from '../infra/positive-int.js';
+
 /** Presigned part URLs live 15 min by default on PDS (cloud-apis.md §2.5, §2.10). */
 export const PDS_URL_TTL_SEC = 15 * 60;
 /** Uploaded parts are kept 10 days, then cleaned (seed 003; cloud-apis.md §2.10). */
@@ -90,10 +92,6 @@ const DEFAULTS: PdsEmulatorConfig = {
 /** Documented defaults (docs/emulator.md). */
 export const PDS_DEFAULTS: Readonly<PdsEmulatorConfig> = Object.freeze(DEFAULTS);
 
-function positiveInt(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`pds.${name} must be a positive integer, got ${value}`);
-}
-
 /** Fills defaults and checks values. Throws RangeError on nonsense. */
 export function resolvePdsConfig(options: PdsEmulatorOptions = {}): PdsEmulatorConfig {
   const config: PdsEmulatorConfig = {
@@ -102,11 +100,11 @@ export function resolvePdsConfig(options: PdsEmulatorOptions = {}): PdsEmulatorC
     parents: [...new Set(['root', ...(options.parents ?? [])])],
     rateLimit: { ...PDS_DEFAULTS.rateLimit, ...options.rateLimit },
   };
-  positiveInt('urlTtlSec', config.urlTtlSec);
-  positiveInt('uploadTtlMs', config.uploadTtlMs);
-  positiveInt('minPartSize', config.minPartSize);
-  positiveInt('maxPartSize', config.maxPartSize);
-  positiveInt('tokenTtlSec', config.tokenTtlSec);
+  positiveInt('pds.urlTtlSec', config.urlTtlSec);
+  positiveInt('pds.uploadTtlMs', config.uploadTtlMs);
+  positiveInt('pds.minPartSize', config.minPartSize);
+  positiveInt('pds.maxPartSize', config.maxPartSize);
+  positiveInt('pds.tokenTtlSec', config.tokenTtlSec);
   if (!(config.rateLimit.qps > 0)) throw new RangeError('pds.rateLimit.qps must be > 0');
   if (!/^\d{1,20}$/.test(config.driveId)) throw new RangeError('pds.driveId must be digits (cloud-apis.md §2.4)');
   if (!/^[A-Za-z0-9-]{1,64}$/.test(config.domainId)) throw new RangeError('pds.domainId must be 1..64 letters, digits or dashes');

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { readAdminJson } from '../infra/admin-routes.js';
 import { parseRange, sendStoredObject } from '../infra/byte-range.js';
+import { escapeXml } from '../infra/escape-xml.js';
 import type { TempBlob } from '../infra/blob-store.js';
 import type { EmulatorClock } from '../infra/emulator-clock.js';
 import type { EmulatorContext } from '../infra/emulator-context.js';
@@ -100,10 +101,6 @@ function hex(bytes: number): string {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function xmlEscape(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -296,10 +293,10 @@ export class PdsEmulator implements EmulatorFlavour {
     const body = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<Error>',
-      `  <Code>${xmlEscape(code)}</Code>`,
-      `  <Message>${xmlEscape(message)}</Message>`,
+      `  <Code>${escapeXml(code)}</Code>`,
+      `  <Message>${escapeXml(message)}</Message>`,
       `  <RequestId>${requestId}</RequestId>`,
-      `  <HostId>${xmlEscape(ctx.header('host') ?? 'emulator')}</HostId>`,
+      `  <HostId>${escapeXml(ctx.header('host') ?? 'emulator')}</HostId>`,
       '</Error>',
       '',
     ].join('\n');

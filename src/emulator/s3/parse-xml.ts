@@ -1,3 +1,5 @@
+import { escapeXml } from '../infra/escape-xml.js';
+
 /** One element of a parsed document: local name (namespace prefix dropped), children, text. */
 export interface XmlElement {
   name: string;
@@ -117,11 +119,6 @@ export function parseXml(source: string): XmlElement {
   if (stack.length > 0) throw new XmlSyntaxError(`unclosed <${stack[stack.length - 1]?.name ?? ''}>`);
   if (!root) throw new XmlSyntaxError('no root element');
   return root;
-}
-
-/** Escapes text for XML character data and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
 }
 
 /** A child-element tree to render: `[name, text]` or `[name, children]`; undefined entries are skipped. */

@@ -1,3 +1,5 @@
+import { positiveInt } from '../infra/positive-int.js';
+
 /** Default port of the S3 listener (env `EMULATOR_S3_PORT`), like a local MinIO endpoint. */
 export const S3_DEFAULT_PORT = 9000;
 /** S3 minimum part size: 5 MiB, the last part exempt (cloud-apis.md §4.2, checked at Complete §4.1). */
@@ -81,11 +83,6 @@ export const S3_DEFAULTS: Readonly<S3EmulatorConfig> = Object.freeze(DEFAULTS);
 /** Bucket naming rules (lower case, digits, dots, hyphens; 3..63), so a path segment is unambiguous. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`s3.${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
 /** Fills defaults and checks values. Throws RangeError on nonsense. */
 export function resolveS3Config(options: S3EmulatorOptions = {}): S3EmulatorConfig {
   const { port: _port, cors, ...rest } = options;
@@ -96,9 +93,9 @@ export function resolveS3Config(options: S3EmulatorOptions = {}): S3EmulatorConf
     temporaryCredentials: (options.temporaryCredentials ?? []).map((c) => ({ ...c })),
     cors: { ...S3_DEFAULTS.cors, ...cors, allowedOrigins: [...(cors?.allowedOrigins ?? S3_DEFAULTS.cors.allowedOrigins)] },
   };
-  positiveInt('minPartSize', config.minPartSize);
-  positiveInt('maxPartSize', config.maxPartSize);
-  positiveInt('maxParts', config.maxParts);
+  positiveInt('s3.minPartSize', config.minPartSize);
+  positiveInt('s3.maxPartSize', config.maxPartSize);
+  positiveInt('s3.maxParts', config.maxParts);
   if (config.maxParts > S3_MAX_PARTS) throw new RangeError(`s3.maxParts must be at most ${S3_MAX_PARTS}`);
   if (!Number.isSafeInteger(config.maxClockSkewMs) || config.maxClockSkewMs < 0) throw new RangeError('s3.maxClockSkewMs must be an integer >= 0');
   if (!config.accessKeyId || !config.secretAccessKey) throw new RangeError('s3.accessKeyId and s3.secretAccessKey must be non-empty');
