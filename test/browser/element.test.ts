@@ -6,6 +6,7 @@ import '../../src/element/cloud-chunk-uploader.js';
 import type { UploadSnapshot } from '../../src/core/upload-snapshot.js';
 import { ElementHarness, NetworkSpy } from '../support/element-harness.js';
 import { assert, strictEqual as equal } from '../support/browser-assert.js';
+import { specPattern } from '../../src/engine/testing/spec-pattern.js';
 
 /** Port 9 (discard) on loopback: nothing listens, so connections are refused at once. */
 const UNREACHABLE = 'http://127.0.0.1:9/';
@@ -37,9 +38,7 @@ async function findBackend(): Promise<Backend | undefined> {
 
 /** Deterministic bytes (the spec's T[i] = (7i + 3) mod 256), so stored content can be compared. */
 function file(name: string, size: number, type = 'application/octet-stream'): File {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 1) bytes[i] = (7 * i + 3) & 0xff;
-  return new File([bytes], name, { type });
+  return new File([specPattern(size)], name, { type });
 }
 
 function nextEvent<K extends keyof HTMLElementEventMap>(target: EventTarget, type: K, timeoutMs = 20_000): Promise<HTMLElementEventMap[K]> {

@@ -4,6 +4,7 @@ import { HashPool, cosDatasha, sha1StateOffset, sha1StateWords, SHA1_STATE_BYTES
 import type { HashHandle, Sha1Checkpoint } from '../../src/hashing/index.js';
 import { assert, equal as assertEqual, rejectionOf as rejection } from '../support/browser-assert.js';
 import { randomBytes } from '../support/test-env.js';
+import { specPattern } from '../../src/engine/testing/spec-pattern.js';
 
 const MiB = 1024 * 1024;
 
@@ -87,13 +88,6 @@ function expected(kind: 'adler32' | 'md5' | 'crc32', bytes: Uint8Array): string 
   if (kind === 'adler32') return String(adler32Ref(bytes));
   if (kind === 'md5') return base64(md5Ref(bytes));
   return base64(beBytes(crc32Ref(bytes)));
-}
-
-/** Spec §6 test file T: N = 2·1048576 + 1000, T[i] = (7i + 3) mod 256. */
-function specFileT(): Uint8Array<ArrayBuffer> {
-  const t = new Uint8Array(2 * MiB + 1000);
-  for (let i = 0; i < t.length; i++) t[i] = (7 * i + 3) % 256;
-  return t;
 }
 
 const KINDS = ['adler32', 'md5', 'crc32'] as const;
@@ -181,7 +175,7 @@ describe('hashing: part checksums', () => {
 });
 
 describe('hashing: spec §6 vectors on test file T', () => {
-  const t = specFileT();
+  const t = specPattern();
   let pool: HashPool;
   let handle: HashHandle;
   beforeEach(() => {

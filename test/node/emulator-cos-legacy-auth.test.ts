@@ -11,12 +11,12 @@ import {
   cosFixture,
   cosSign,
   singleSign,
-  specTestFile,
   uploadparts,
   type CosFixture,
   type CosResponse,
 } from '../support/cos-legacy-client.js';
 import { buildForm } from '../support/emulator-fixture.js';
+import { specPattern } from '../../src/engine/testing/spec-pattern.js';
 
 /** The signature of seed 004's example request (`Authorization:` header), verbatim. */
 const SEED_004_SIGNATURE =
@@ -39,7 +39,7 @@ async function openSession(fx: CosFixture, path: string): Promise<void> {
 
 void describe('COS legacy: spec §6 vectors', () => {
   void it('gives the §6 datasha of each slice of T: LE chaining words after 1 and 2 MiB, then the plain SHA-1', () => {
-    const file = specTestFile();
+    const file = Buffer.from(specPattern().buffer);
     const h = new Sha1Compressor();
     h.update(file.subarray(0, 1048576));
     assert.equal(h.datasha(), 'bc92149b0ce9d856ab29eb0a92f3e63e43355e67');
@@ -68,7 +68,7 @@ void describe('COS legacy: spec §6 vectors', () => {
   });
 
   void it('builds the §6 uploadparts list for T through an independent implementation (hash-wasm state)', async () => {
-    const parts = await uploadparts(specTestFile(), 1048576);
+    const parts = await uploadparts(Buffer.from(specPattern().buffer), 1048576);
     assert.equal(
       JSON.stringify(parts),
       '[{"offset":0,"datalen":1048576,"datasha":"bc92149b0ce9d856ab29eb0a92f3e63e43355e67"},{"offset":1048576,"datalen":1048576,"datasha":"29d3a11d3780c46c9e1034ece2c4b0602855568b"},{"offset":2097152,"datalen":1000,"datasha":"74cd8cbb2068246cb1874ce35fe4742904ee506c"}]',
@@ -77,7 +77,7 @@ void describe('COS legacy: spec §6 vectors', () => {
 
   void it('gives the CRC-64/ECMA check value and the §6 CRC of T', () => {
     assert.equal(new Crc64Ecma().update(Buffer.from('123456789')).toString(), '11051210869376104954');
-    const file = specTestFile();
+    const file = Buffer.from(specPattern().buffer);
     const crc = new Crc64Ecma();
     crc.update(file.subarray(0, 12345)).update(file.subarray(12345));
     assert.equal(crc.toString(), '6308591932164412187');

@@ -10,13 +10,12 @@ import {
   COS_TEST_SLICE,
   CosRawClient,
   cosFixture,
-  sha1Hex,
-  specTestFile,
   uploadparts,
   type CosFixture,
   type CosResponse,
 } from '../support/cos-legacy-client.js';
-import type { FormField } from '../support/emulator-fixture.js';
+import { sha1Hex, type FormField } from '../support/emulator-fixture.js';
+import { specPattern } from '../../src/engine/testing/spec-pattern.js';
 
 /** The §6 `uploadparts` of T with 1 MiB slices, verbatim. */
 const SPEC_UPLOADPARTS =
@@ -100,7 +99,7 @@ async function downloadOf(fx: CosFixture, result: Record<string, unknown>): Prom
 void describe('COS legacy emulator: slice uploads', () => {
   void it('stores T from the §6 uploadparts with slices sent out of order, verifying each slice, and serves the same bytes', async (t: TestContext) => {
     const fx = await cosFixture(t);
-    const file = specTestFile();
+    const file = Buffer.from(specPattern().buffer);
     const path = 'spec/T.bin';
     const { session, sliceSize, serial } = await initSession(fx, path, { filesize: file.length, sliceSize: 1048576, sha: SPEC_SHA1, uploadparts: SPEC_UPLOADPARTS });
     assert.equal(serial, 0);

@@ -8,11 +8,12 @@ import { pdsProofRange } from '../../src/emulator/index.js';
 import { Crc64Ecma } from '../../src/emulator/infra/crc64-ecma.js';
 import { Sha1Compressor } from '../../src/emulator/infra/sha1-compressor.js';
 import { WasmSha1 } from '../../src/emulator/infra/wasm-sha1.js';
-import { pdsFixture, specFile } from '../support/pds-fixture.js';
+import { pdsFixture } from '../support/pds-fixture.js';
+import { specPattern } from '../../src/engine/testing/spec-pattern.js';
 
 const MiB = 1048576;
 const N = 2 * MiB + 1000;
-const T = specFile(N);
+const T = specPattern(N);
 const SHA1_T = '74cd8cbb2068246cb1874ce35fe4742904ee506c';
 const CTX = [
   { h: [], part_offset: 0 },

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { createS3ChecksumHasher, emulatorOptionsFromEnv, startEmulator, type S3ChecksumAlgorithm } from '../../src/emulator/index.js';
 import { md5Base64, s3Fixture, S3RawClient, sha256Hex, TEST_BUCKET, TEST_MIN_PART_SIZE } from '../support/s3-fixture.js';
+import { specPattern } from '../../src/engine/testing/spec-pattern.js';
 
 function md5Hex(bytes: Buffer): string {
   return createHash('md5').update(bytes).digest('hex');
@@ -19,13 +20,6 @@ function crc32Base64(bytes: Buffer): string {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(crc32(bytes));
   return out.toString('base64');
-}
-
-/** Test file T of cloud-apis.md §6: T[i] = (7·i + 3) mod 256. */
-function specFile(length: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) bytes[i] = (7 * i + 3) % 256;
-  return bytes;
 }
 
 void describe('checksum algorithms', () => {
@@ -78,7 +72,7 @@ void describe('multipart upload', () => {
 
   void it('gives part 1 of the spec test file the ETag of spec §6', async (t) => {
     const { client } = await s3Fixture(t);
-    const file = specFile(2 * 1048576 + 1000);
+    const file = Buffer.from(specPattern().buffer);
     const uploadId = await client.createUpload('t.bin');
     const res = await client.uploadPart('t.bin', uploadId, 1, file.subarray(0, 1048576));
     assert.equal(res.headers['etag'], '"d8a469bb35fb5fad7156842ba2242434"');

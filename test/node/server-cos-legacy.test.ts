@@ -7,7 +7,8 @@ import { describe, it, type TestContext } from 'node:test';
 import type { CompleteResponse, CreateSessionResponse, ErrorResponse, ListPartsResponse, PartReceipt, PartUrlsResponse } from '../../src/core/index.js';
 import { startEmulator, type CosLegacyEmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
 import { startUploadServer, type RunningUploadServer } from '../../src/server/index.js';
-import { COS_TEST, COS_TEST_SLICE, sha1Hex, uploadparts } from '../support/cos-legacy-client.js';
+import { COS_TEST, COS_TEST_SLICE, uploadparts } from '../support/cos-legacy-client.js';
+import { sha1Hex } from '../support/emulator-fixture.js';
 
 const TICKET_SECRET = 'cos-server-test-ticket-secret-0123456789abcdef';
 

@@ -1,7 +1,7 @@
 // Test helpers for the COS legacy (files/v2) emulator: an independent v4 signer (node:crypto),
 // an independent uploadparts builder (hash-wasm's SHA-1 state, not the emulator's compressor),
 // and a raw HTTP client that sends exactly the form fields a test means.
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,14 +20,6 @@ export const COS_TEST = {
 
 /** Small slice size the tests add to the accepted list to stay fast (a multiple of 64). */
 export const COS_TEST_SLICE = 64 * 1024;
-
-/** The §6 test file T: `T[i] = (7·i + 3) mod 256`, N = 2·1048576 + 1000. */
-export function specTestFile(): Buffer {
-  const n = 2 * 1048576 + 1000;
-  const t = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) t[i] = (7 * i + 3) % 256;
-  return t;
-}
 
 /** `/{appid}/{bucket}/{path}` with each segment URL-encoded (spaces as %20), as the SDKs sign `f` (§3.2). */
 export function cosFileId(path: string, appId: string = COS_TEST.appId, bucket: string = COS_TEST.bucket): string {
@@ -82,11 +74,6 @@ export async function uploadparts(bytes: Uint8Array, sliceSize: number): Promise
     out.push({ offset, datalen: end - offset, datasha });
   }
   return out;
-}
-
-/** SHA-1 hex of bytes (node:crypto). */
-export function sha1Hex(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /** A COS response as the tests look at it. */

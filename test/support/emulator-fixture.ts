@@ -1,6 +1,7 @@
 // Test helpers for the emulator: a fixture per test (temp dataDir, port 0, cleaned up by
 // t.after) and a tiny raw HTTP client for the Feishu routes, so tests can send exactly the
 // bytes they mean (field order, bad sizes, malformed forms) without any client library.
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,11 @@ export async function emulatorFixture(t: TestContext, options: Partial<EmulatorO
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   });
   return { emulator, dataDir, client: new FeishuRawClient(emulator.url) };
+}
+
+/** SHA-1 hex of bytes (node:crypto). */
+export function sha1Hex(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /** What came back from {@link rawRequest}: the status, headers and body bytes as sent. */

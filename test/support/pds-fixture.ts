@@ -1,6 +1,5 @@
 // Test helpers for the PDS flavour: a fixture per test (temp dataDir, port 0, closed by t.after)
 // and a small fetch-based client that sends exactly the JSON the spec describes, without any SDK.
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,16 +52,8 @@ export function xmlCode(text: string): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
 }
 
-/** `T[i] = (7·i + 3) mod 256`, the spec's test file (cloud-apis.md §6). */
-export function specFile(length: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (7 * i + 3) % 256;
-  return bytes;
-}
-
-export function sha1Hex(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex');
-}
+// test/node/emulator-pds.test.ts takes sha1Hex from here with the PDS helpers.
+export { sha1Hex } from './emulator-fixture.js';
 
 /** Raw PDS API calls (POST JSON with a bearer token) and storage calls (presigned URLs). */
 export class PdsRawClient {

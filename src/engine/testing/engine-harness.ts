@@ -2,6 +2,7 @@ import type { UploadSnapshot, UploadStatus } from '../../core/index.js';
 import type { UploadEngine } from '../upload-engine.js';
 import { UPLOAD_ENGINE_EVENTS } from '../upload-engine-events.js';
 import type { UploadEngineEventMap } from '../upload-engine-events.js';
+import { specPattern } from './spec-pattern.js';
 
 /** One event the harness saw. */
 export interface RecordedEvent {
@@ -96,7 +97,5 @@ export class EngineHarness {
  * so any stored copy can be checked byte for byte.
  */
 export function patternFile(name: string, size: number, type = 'application/octet-stream'): File {
-  const bytes = new Uint8Array(new ArrayBuffer(size));
-  for (let i = 0; i < size; i += 1) bytes[i] = (7 * i + 3) % 256;
-  return new File([bytes], name, { type, lastModified: 1_700_000_000_000 });
+  return new File([specPattern(size)], name, { type, lastModified: 1_700_000_000_000 });
 }

@@ -4,3 +4,4 @@ export * from './fake-provider-client.js';
 export * from './engine-harness.js';
 export * from './fake-upload-locks.js';
 export * from './engine-fixture.js';
+export * from './spec-pattern.js';
