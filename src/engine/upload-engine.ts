@@ -129,6 +129,18 @@ class SessionLost extends Error {
   }
 }
 
+/**
+ * `complete` answered that parts are missing. Its own type, so only that answer starts
+ * #recoverMissingParts: a part request failing with the same code (PDS PartNotSequential)
+ * is a failed part, not a lost one.
+ */
+class PartsMissing extends Error {
+  override readonly name = 'PartsMissing';
+  constructor(readonly error: UploadError) {
+    super(error.message, { cause: error });
+  }
+}
+
 /** Per-request tallies behind the retry decision. */
 interface Tally {
   attempts: number;
@@ -1032,7 +1044,7 @@ export class UploadEngine extends EventTarget {
         } catch (error) {
           if (signal.aborted) throw error;
           if (error instanceof SessionLost) this.#renewSession(upload, error.error);
-          else if (!(error instanceof UploadError && error.code === 'parts-missing' && this.#recoverMissingParts(upload, client, error))) throw error;
+          else if (!(error instanceof PartsMissing && this.#recoverMissingParts(upload, client, error.error))) throw error instanceof PartsMissing ? error.error : error;
         }
       }
     } catch (error) {
@@ -1439,7 +1451,11 @@ export class UploadEngine extends EventTarget {
     const parts = Object.values(upload.record.receipts).sort((a, b) => a.index - b.index);
     const request: CompleteRequest = { parts };
     if (session.wholeFileHashes?.includes('sha1') === true) request.sha1 = await this.#wholeFileSha1(upload, signal);
-    return this.#withRetries(upload, client, signal, 'lost', (s) => client.complete(session, request, s));
+    try {
+      return await this.#withRetries(upload, client, signal, 'lost', (s) => client.complete(session, request, s));
+    } catch (error) {
+      throw error instanceof UploadError && error.code === 'parts-missing' ? new PartsMissing(error) : error;
+    }
   }
 
   /** The whole-file SHA-1 from the hash pool (which keeps its sequential state between parts). */
