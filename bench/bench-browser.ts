@@ -36,9 +36,24 @@ export async function launchBenchBrowser(): Promise<BenchBrowser> {
   };
 }
 
-/** Peak JS heap seen while sampling: the page's own, and the page's plus its workers'. */
+/** What CDP `Runtime.getHeapUsage` answers (backingStorageSize: ArrayBuffer contents, which live outside the V8 heap). */
+export interface HeapUsage {
+  usedSize?: number;
+  backingStorageSize?: number;
+}
+
+/**
+ * The JS memory a context holds: its V8 heap plus the backing stores of its ArrayBuffers.
+ * Part bytes read by a worker are ArrayBuffers, so a heap figure without them could not see
+ * a leaked part.
+ */
+export function jsMemoryBytes(usage: HeapUsage | undefined): number {
+  return (usage?.usedSize ?? 0) + (usage?.backingStorageSize ?? 0);
+}
+
+/** Peak JS memory (heap + ArrayBuffer contents) seen while sampling: the page's own, and the page's plus its workers'. */
 export interface HeapPeak {
-  /** Page (main thread) JSHeapUsedSize, bytes. */
+  /** Page (main thread) heap + ArrayBuffer contents, bytes. */
   pageBytes: number;
   /** Page plus every dedicated worker (hash pool), bytes, summed per sample. */
   totalBytes: number;
@@ -53,8 +68,8 @@ interface AttachedEvent {
 }
 
 /**
- * Sample the page's JS heap (CDP `Performance.getMetrics` → JSHeapUsedSize) and each worker's
- * (`Runtime.getHeapUsage` through the page session's non-flat auto-attach) every 100 ms.
+ * Sample the JS memory (`Runtime.getHeapUsage`: V8 heap + ArrayBuffer contents) of the page and
+ * of each worker (through the page session's non-flat auto-attach) every 100 ms.
  *
  * @example
  * const sampler = await HeapSampler.start(page);
@@ -83,12 +98,11 @@ export class HeapSampler {
     });
     session.on('Target.detachedFromTarget', (event: { sessionId: string }) => sampler.#workers.delete(event.sessionId));
     session.on('Target.receivedMessageFromTarget', (event: { sessionId: string; message: string }) => {
-      const reply = JSON.parse(event.message) as { id?: number; result?: { usedSize?: number } };
+      const reply = JSON.parse(event.message) as { id?: number; result?: HeapUsage };
       if (reply.id === undefined) return;
-      sampler.#pending.get(reply.id)?.(reply.result?.usedSize ?? 0);
+      sampler.#pending.get(reply.id)?.(jsMemoryBytes(reply.result));
       sampler.#pending.delete(reply.id);
     });
-    await session.send('Performance.enable');
     // Deprecated non-flat mode on purpose: Playwright's CDPSession cannot address flat child sessions.
     await session.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
     sampler.#timer = setInterval(() => void sampler.#sample(), HEAP_SAMPLE_MS);
@@ -119,8 +133,7 @@ export class HeapSampler {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      const { metrics } = await this.#session.send('Performance.getMetrics');
-      const page = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+      const page = jsMemoryBytes(await this.#session.send('Runtime.getHeapUsage'));
       const workers = await Promise.all([...this.#workers].map((id) => this.#workerHeap(id)));
       const total = page + workers.reduce((a, b) => a + b, 0);
       this.#peak = {
