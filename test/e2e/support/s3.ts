@@ -26,11 +26,18 @@ export function s3StackEnv(): Record<string, string> {
 /** Choose S3 with the demo page's provider selector, as a user does; the target field follows. */
 export async function chooseS3(page: Page): Promise<void> {
   await page.waitForFunction(() => customElements.get('cloud-chunk-uploader') !== undefined);
-  await page.selectOption('#provider', 's3');
-  await page.waitForFunction((prefix) => {
+  // The demo wires its selector only once its config has loaded: a choice made before that is
+  // lost, so choose again until the element follows (as a user would).
+  const follows = (prefix: string): boolean => {
     const el = document.querySelector('cloud-chunk-uploader') as unknown as { provider: string; target: string } | null;
     return el?.provider === 's3' && el.target === prefix;
-  }, DEMO_S3_PREFIX);
+  };
+  for (let attempt = 0; attempt < 60; attempt++) {
+    await page.selectOption('#provider', 's3');
+    if (await page.evaluate(follows, DEMO_S3_PREFIX)) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error('the demo page never switched the element to S3');
 }
 
 /** Where the page keeps its S3 part PUT counts. */
